@@ -1,0 +1,417 @@
+//! The operations every policy shares: taking a free block, appending a block at the break,
+//! splitting, coalescing, freeing, and giving bytes back through the break.
+
+use core::ptr::NonNull;
+
+use super::block::{round_up, Block, ALIGN, FREE, HEADER_SIZE, MIN_DATA, PREV_FREE, SEGMENT_START};
+use super::{Config, Heap, Policy};
+use crate::brk::{Break, BreakError};
+use crate::observer::{Event, Observer};
+
+impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
+    #[inline]
+    pub(super) fn segregated(&self) -> bool {
+        self.config.policy() == Policy::Segregated
+    }
+
+    /// Files a free block on its size-class list (segregated policy only).
+    ///
+    /// # Safety
+    ///
+    /// `b` is a live free block on no list.
+    #[inline]
+    pub(super) unsafe fn file(&mut self, b: Block) {
+        if self.segregated() {
+            // SAFETY: the caller's guarantee is `insert`'s.
+            unsafe { self.lists.insert(b) }
+        }
+    }
+
+    /// Takes a free block off its size-class list (segregated policy only).
+    ///
+    /// # Safety
+    ///
+    /// `b` is a live free block, filed by [`Heap::file`] with its current size.
+    #[inline]
+    pub(super) unsafe fn unfile(&mut self, b: Block) {
+        if self.segregated() {
+            // SAFETY: the caller's guarantee is `remove`'s.
+            unsafe { self.lists.remove(b) }
+        }
+    }
+
+    /// Makes the free block `b` used, holding `need` bytes whose data starts `gap` bytes after
+    /// `b`'s data. A lead gap becomes a free block of its own; a large enough rest is split off
+    /// when splitting is on.
+    ///
+    /// # Safety
+    ///
+    /// `b` is a live free block (filed, under the segregated policy) with room for the gap and
+    /// `need` bytes; `gap` is 0 or at least `HEADER_SIZE + MIN_DATA`.
+    pub(super) unsafe fn take(&mut self, b: Block, need: usize, gap: usize) -> NonNull<u8> {
+        // SAFETY: `b` is live and free, as the caller guarantees; every block reached below is
+        // `b`, a block split from it, or its adjacent neighbour, all live.
+        unsafe {
+            self.unfile(b);
+            let mut b = b;
+            if gap > 0 {
+                let front = b;
+                b = self.split(front, gap - HEADER_SIZE, true);
+                self.file(front);
+            }
+            b.set_flag(FREE, false);
+            if b.next_is_adjacent() {
+                b.next().set_flag(PREV_FREE, false);
+            }
+            self.observer.event(Event::Reuse {
+                block: b.addr(),
+                size: b.size(),
+            });
+            if self.config.split() && b.size() - need >= HEADER_SIZE + MIN_DATA {
+                let rest = self.split(b, need, true);
+                self.file(rest);
+            }
+            if self.config.policy() == Policy::NextFit {
+                self.rover = b;
+            }
+            NonNull::new_unchecked(b.data())
+        }
+    }
+
+    /// Cuts `b` in two: `b` keeps `size` data bytes, and the rest becomes a new block right
+    /// after it, free or used as `rest_free` says. Returns the new block (not filed).
+    ///
+    /// # Safety
+    ///
+    /// `b` is live, not on a list, and `b.size() >= size + HEADER_SIZE + MIN_DATA`, with
+    /// `size` a multiple of `ALIGN`.
+    pub(super) unsafe fn split(&mut self, b: Block, size: usize, rest_free: bool) -> Block {
+        // SAFETY: the rest lies inside `b`'s data, which the heap owns; its header is aligned
+        // because `size` is a multiple of ALIGN.
+        unsafe {
+            let rest_size = b.size() - size - HEADER_SIZE;
+            let mut flags = if rest_free { FREE } else { 0 };
+            if b.is_free() {
+                flags |= PREV_FREE;
+            }
+            let rest = Block::write(b.data().add(size), rest_size, flags, b.next());
+            b.set_size(size);
+            b.set_next(rest);
+            if b.is_free() {
+                b.write_footer();
+            }
+            if rest_free {
+                rest.write_footer();
+            }
+            if rest.next_is_adjacent() {
+                rest.next().set_flag(PREV_FREE, rest_free);
+            }
+            if b == self.tail {
+                self.tail = rest;
+                self.before_tail = b;
+            } else if b == self.before_tail {
+                self.before_tail = rest;
+            }
+            self.observer.event(Event::Split {
+                block: b.addr(),
+                size,
+                rest: rest.addr(),
+                rest_size,
+            });
+            rest
+        }
+    }
+
+    /// Merges `b` with the block right after it (which the caller has taken off its list).
+    /// `b` keeps its own free flag.
+    ///
+    /// # Safety
+    ///
+    /// `b` is live, its next block is adjacent and not on a list, and `b` is not on a list.
+    pub(super) unsafe fn absorb_next(&mut self, b: Block) {
+        // SAFETY: `b` and its adjacent next are live; the merged block covers exactly their bytes.
+        unsafe {
+            let n = b.next();
+            let size = b.size() + HEADER_SIZE + n.size();
+            b.set_next(n.next());
+            b.set_size(size);
+            let free = b.is_free();
+            if free {
+                b.write_footer();
+            }
+            if b.next_is_adjacent() {
+                b.next().set_flag(PREV_FREE, free);
+            }
+            if n == self.tail {
+                self.tail = b;
+                self.before_tail = Block::NULL;
+            } else if n == self.before_tail {
+                self.before_tail = b;
+            }
+            if n == self.rover {
+                self.rover = b;
+            }
+            self.observer.event(Event::Coalesce {
+                block: b.addr(),
+                absorbed: n.addr(),
+                size,
+            });
+        }
+    }
+
+    /// Frees the used block `b`: marks it free, merges it with free neighbours (coalescing),
+    /// and when the end of the heap is free, gives it back through the break.
+    ///
+    /// # Safety
+    ///
+    /// `b` is a live used block; `prev` is the block before it in the chain, or null if unknown.
+    pub(super) unsafe fn free_block(&mut self, b: Block, prev: Block) {
+        // SAFETY: `b` is live (caller); its adjacent neighbours are live by invariant 2, and the
+        // PREV_FREE flag guarantees a footer before it (invariant 4).
+        unsafe {
+            let mut b = b;
+            let mut prev = prev;
+            b.set_flag(FREE, true);
+            b.write_footer();
+            if b.next_is_adjacent() {
+                b.next().set_flag(PREV_FREE, true);
+            }
+            self.observer.event(Event::MarkFree {
+                block: b.addr(),
+                size: b.size(),
+            });
+            if self.config.coalesce() {
+                if b.next_is_adjacent() && b.next().is_free() {
+                    self.unfile(b.next());
+                    self.absorb_next(b);
+                }
+                if b.has(PREV_FREE) {
+                    let p = b.prev_free();
+                    self.unfile(p);
+                    self.absorb_next(p);
+                    b = p;
+                    prev = Block::NULL;
+                }
+            }
+            self.file(b);
+            if b == self.tail {
+                let mut run = b;
+                if self.config.trim() {
+                    while run.has(PREV_FREE) {
+                        run = run.prev_free();
+                        prev = Block::NULL;
+                    }
+                }
+                self.release(run, prev);
+            }
+        }
+    }
+
+    /// The block before `b` in the chain (null for the first). Uses `known` or the cached block
+    /// before the tail when it can, else walks the chain from the start.
+    ///
+    /// # Safety
+    ///
+    /// `b` is a live block; `known` is null or the block before `b`.
+    unsafe fn prev_of(&self, b: Block, known: Block) -> Block {
+        if b == self.head {
+            return Block::NULL;
+        }
+        if !known.is_null() {
+            return known;
+        }
+        if b == self.tail && !self.before_tail.is_null() {
+            return self.before_tail;
+        }
+        let mut p = self.head;
+        // SAFETY: every block on the chain is live, and `b` is on it, after `head`.
+        unsafe {
+            while p.next() != b {
+                p = p.next();
+            }
+        }
+        p
+    }
+
+    /// Gives back the free blocks from `run` to the last one by moving the break down.
+    /// A segment's first block stays (the break cannot move below its segment), except the
+    /// heap's very first. If the break refuses to move, the blocks stay, free and filed.
+    ///
+    /// # Safety
+    ///
+    /// `run` is live and every block from it to the tail is free and filed; `known` is null or
+    /// the block before `run`.
+    pub(super) unsafe fn release(&mut self, run: Block, known: Block) {
+        // SAFETY: all blocks from `run` to the tail are live (caller); they are taken off their
+        // lists before the break moves, and put back if it does not.
+        unsafe {
+            let mut run = run;
+            let mut known = known;
+            if run.has(SEGMENT_START) && run != self.head {
+                known = run;
+                run = run.next();
+                if run.is_null() {
+                    return;
+                }
+            }
+            let prev = self.prev_of(run, known);
+            let mut count = 0;
+            let mut x = run;
+            while !x.is_null() {
+                self.unfile(x);
+                count += 1;
+                x = x.next();
+            }
+            let from = self.end;
+            let bytes = from.addr() - run.addr();
+            if self.brk.sbrk(-(bytes as isize)).is_err() {
+                let mut x = run;
+                while !x.is_null() {
+                    self.file(x);
+                    x = x.next();
+                }
+                return;
+            }
+            self.end = run.0.cast();
+            if !self.rover.is_null() && self.rover.addr() >= run.addr() {
+                self.rover = Block::NULL;
+            }
+            if prev.is_null() {
+                self.head = Block::NULL;
+                self.tail = Block::NULL;
+            } else {
+                prev.set_next(Block::NULL);
+                self.tail = prev;
+            }
+            self.before_tail = Block::NULL;
+            self.observer.event(Event::Release {
+                block: run.addr(),
+                blocks: count,
+                bytes,
+            });
+            self.observer.event(Event::BreakMoved {
+                from: from.addr(),
+                to: self.end.addr(),
+            });
+        }
+    }
+
+    /// Moves the break up and writes a new block of `need` bytes at the old break (after a free
+    /// lead gap block when `align` needs one), linked to the end of the chain.
+    pub(super) fn append(&mut self, need: usize, align: usize) -> Result<NonNull<u8>, BreakError> {
+        let pages_before = self.brk.pages();
+        let oom = BreakError::OutOfMemory {
+            requested: need.saturating_add(HEADER_SIZE),
+        };
+        // Bytes to add from an aligned header position `h`: (lead gap, total).
+        let plan = |h: usize| -> Option<(usize, usize)> {
+            let data = h.checked_add(HEADER_SIZE)?;
+            let gap = if data % align == 0 {
+                0
+            } else {
+                round_up(
+                    data.checked_add(HEADER_SIZE + MIN_DATA + align)? - align,
+                    align,
+                ) - data
+            };
+            let total = gap.checked_add(HEADER_SIZE)?.checked_add(need)?;
+            Some((gap, total))
+        };
+        let mut placed = None;
+        for _ in 0..2 {
+            let cur = self.brk.current();
+            let pad = cur.addr().wrapping_neg() & (ALIGN - 1);
+            let h = cur.addr().checked_add(pad).ok_or(oom)?;
+            let (gap, body) = plan(h).ok_or(oom)?;
+            let total = body
+                .checked_add(pad)
+                .filter(|&t| t <= isize::MAX as usize)
+                .ok_or(oom)?;
+            let p = self.brk.sbrk(total as isize)?;
+            if p == cur {
+                placed = Some((p, pad, gap, total));
+                break;
+            }
+            // The memory is not where the break was: a new region. Keep it if the same plan
+            // fills it exactly; otherwise give it back and plan again from there.
+            let pad2 = p.addr().wrapping_neg() & (ALIGN - 1);
+            if let Some((gap2, body2)) = p.addr().checked_add(pad2).and_then(plan) {
+                if body2.checked_add(pad2) == Some(total) {
+                    placed = Some((p, pad2, gap2, total));
+                    break;
+                }
+            }
+            self.brk.sbrk(-(total as isize))?;
+        }
+        let (p, pad, gap, total) = placed.ok_or(oom)?;
+        // SAFETY: the break just handed us `total` bytes at `p` (the `Break` contract); the
+        // header positions below are aligned and inside them. The old tail is live.
+        unsafe {
+            let at = p.add(pad);
+            let old_tail = self.tail;
+            let new_segment = old_tail.is_null() || at != self.end;
+            if new_segment && !old_tail.is_null() {
+                self.observer.event(Event::NewSegment {
+                    gap_from: self.end.addr(),
+                    start: at.addr(),
+                });
+            }
+            let seg_flag = if new_segment { SEGMENT_START } else { 0 };
+            let prev_free = !new_segment && old_tail.is_free();
+            let first = Block::write(
+                at,
+                need,
+                seg_flag | if prev_free { PREV_FREE } else { 0 },
+                Block::NULL,
+            );
+            if old_tail.is_null() {
+                self.head = first;
+            } else {
+                old_tail.set_next(first);
+            }
+            self.tail = first;
+            self.before_tail = old_tail;
+            self.end = p.add(total);
+            self.observer.event(Event::BreakMoved {
+                from: p.addr(),
+                to: self.end.addr(),
+            });
+            if let (Some(before), Some(after)) = (pages_before, self.brk.pages()) {
+                if after.grown > before.grown {
+                    self.observer.event(Event::PagesGrown {
+                        pages: after.grown - before.grown,
+                        total: after.grown,
+                    });
+                }
+            }
+            let mut b = first;
+            if gap > 0 {
+                // The gap block first, free; the requested block after it.
+                first.set_size(gap - HEADER_SIZE);
+                first.set_flag(FREE, true);
+                first.write_footer();
+                b = Block::write(at.add(gap), need, PREV_FREE, Block::NULL);
+                first.set_next(b);
+                self.tail = b;
+                self.before_tail = first;
+                self.observer.event(Event::Append {
+                    block: first.addr(),
+                    size: gap - HEADER_SIZE,
+                });
+                let mut gap_block = first;
+                if self.config.coalesce() && prev_free {
+                    let p = gap_block.prev_free();
+                    self.unfile(p);
+                    self.absorb_next(p);
+                    gap_block = p;
+                }
+                self.file(gap_block);
+            }
+            self.observer.event(Event::Append {
+                block: b.addr(),
+                size: need,
+            });
+            Ok(NonNull::new_unchecked(b.data()))
+        }
+    }
+}

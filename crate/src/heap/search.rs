@@ -1,0 +1,148 @@
+//! The placement policies: which free block `malloc` takes.
+//!
+//! First, next, best and worst fit walk the chain, the brief's way, reporting each block they
+//! visit. The segregated policy looks up its size-class lists instead.
+
+use super::block::{round_up, Block, ALIGN, HEADER_SIZE, MIN_DATA};
+use super::seglist::{class_at_least, class_min, class_of, SL};
+use super::{Config, Heap, Policy};
+use crate::brk::Break;
+use crate::observer::{Event, Observer};
+
+/// Whether the free block `b` can hold `need` bytes at alignment `align`; if so, the lead gap
+/// (0, or a whole free block's worth) before the aligned data.
+///
+/// # Safety
+///
+/// `b` is a live block.
+#[inline]
+pub(super) unsafe fn fits(b: Block, need: usize, align: usize) -> Option<usize> {
+    // SAFETY: the caller guarantees `b` is live.
+    let size = unsafe { b.size() };
+    let data = b.data().addr();
+    let gap = if data % align == 0 {
+        0
+    } else {
+        round_up(
+            data.checked_add(HEADER_SIZE + MIN_DATA + align)? - align,
+            align,
+        ) - data
+    };
+    (size >= gap.checked_add(need)?).then_some(gap)
+}
+
+impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
+    /// A free block for `need` bytes at `align`, and its lead gap, by the configured policy.
+    #[inline]
+    pub(super) fn find(&mut self, need: usize, align: usize) -> Option<(Block, usize)> {
+        match self.config.policy() {
+            Policy::Segregated => self.find_segregated(need, align),
+            Policy::FirstFit => self.walk(self.head, Block::NULL, need, align, false),
+            Policy::NextFit => {
+                let start = if self.rover.is_null() {
+                    self.head
+                } else {
+                    self.rover
+                };
+                self.walk(start, Block::NULL, need, align, false)
+                    .or_else(|| {
+                        if start == self.head {
+                            None
+                        } else {
+                            self.walk(self.head, start, need, align, false)
+                        }
+                    })
+            }
+            Policy::BestFit | Policy::WorstFit => {
+                self.walk(self.head, Block::NULL, need, align, true)
+            }
+        }
+    }
+
+    /// Walks the chain from `from` up to (not including) `until`. Without `whole`, takes the
+    /// first block that fits; with it, visits every block and takes the best (smallest) or the
+    /// worst (largest) fitting one.
+    fn walk(
+        &mut self,
+        from: Block,
+        until: Block,
+        need: usize,
+        align: usize,
+        whole: bool,
+    ) -> Option<(Block, usize)> {
+        let worst = self.config.policy() == Policy::WorstFit;
+        let mut best: Option<(Block, usize, usize)> = None;
+        let mut b = from;
+        while !b.is_null() && b != until {
+            // SAFETY: `b` is on the chain (invariant 1).
+            let (free, size, next) = unsafe { (b.is_free(), b.size(), b.next()) };
+            // SAFETY: as above.
+            let gap = if free {
+                unsafe { fits(b, need, align) }
+            } else {
+                None
+            };
+            self.observer.event(Event::Visit {
+                block: b.addr(),
+                size,
+                free,
+                fits: gap.is_some(),
+            });
+            if let Some(gap) = gap {
+                if !whole {
+                    return Some((b, gap));
+                }
+                let better = match best {
+                    None => true,
+                    Some((_, _, s)) => {
+                        if worst {
+                            size > s
+                        } else {
+                            size < s
+                        }
+                    }
+                };
+                if better {
+                    best = Some((b, gap, size));
+                    if !worst && size == need {
+                        break;
+                    }
+                }
+            }
+            b = next;
+        }
+        best.map(|(b, gap, _)| (b, gap))
+    }
+
+    /// The segregated policy: the first block of the exact class if it fits, else the first
+    /// block of the lowest non-empty class whose every block fits.
+    fn find_segregated(&mut self, need: usize, align: usize) -> Option<(Block, usize)> {
+        let want = if align > ALIGN {
+            need.checked_add(align + HEADER_SIZE + MIN_DATA)?
+        } else {
+            need
+        };
+        let (fl, sl) = class_of(want);
+        let head = self.lists.head(fl, sl);
+        if !head.is_null() {
+            // SAFETY: list heads are live free blocks (invariant 6).
+            if let Some(gap) = unsafe { fits(head, need, align) } {
+                self.observer.event(Event::SizeClass {
+                    class: fl * SL + sl,
+                    min_size: class_min(fl, sl),
+                });
+                return Some((head, gap));
+            }
+        }
+        let (fl, sl) = class_at_least(want)?;
+        let (fl, sl) = self.lists.find_from(fl, sl)?;
+        let b = self.lists.head(fl, sl);
+        self.observer.event(Event::SizeClass {
+            class: fl * SL + sl,
+            min_size: class_min(fl, sl),
+        });
+        // SAFETY: as above; every block of this class holds at least `want` bytes, which leaves
+        // room for any lead gap `align` needs.
+        unsafe { fits(b, need, align) }.map(|gap| (b, gap))
+    }
+}

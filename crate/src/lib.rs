@@ -20,6 +20,7 @@
 //! - [`observer`]: what the heap does, step by step, for narration.
 //! - `snapshot` (feature `alloc`): the heap as data.
 //! - [`global`]: a `GlobalAlloc` adapter.
+//! - `trace` (feature `alloc`): malloc-lab trace files.
 //!
 //! ```
 //! use brkalloc::{ArenaBreak, Heap, Options};
@@ -48,6 +49,8 @@ pub mod heap;
 pub mod observer;
 #[cfg(feature = "alloc")]
 pub mod snapshot;
+#[cfg(feature = "alloc")]
+pub mod trace;
 #[cfg(all(target_arch = "wasm32", feature = "playground"))]
 pub mod wasm;
 
@@ -61,8 +64,8 @@ pub use heap::{
     AllocError, BlockInfo, Config, Corruption, FreeError, Heap, Options, Policy, ReallocError,
     SegregatedConfig, ALIGN, HEADER_SIZE, MIN_DATA,
 };
-pub use observer::{Event, Observer};
 #[cfg(feature = "alloc")]
 pub use observer::Recorder;
+pub use observer::{Event, Observer};
 #[cfg(feature = "alloc")]
 pub use snapshot::Snapshot;

@@ -340,7 +340,7 @@ fn replay_native(
     request: &ReplayRequest,
     reserve: usize,
 ) -> Result<(ReplayStats, f64, Option<Snapshot>), Failure> {
-    let mut memory: Vec<std::mem::MaybeUninit<u8>> = Vec::new();
+    let mut memory: Vec<u8> = Vec::new();
     memory.try_reserve_exact(reserve).map_err(|_| {
         Failure::Input(format!(
             "cannot reserve {reserve} bytes for the heap; try a smaller --reserve"

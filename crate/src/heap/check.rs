@@ -192,8 +192,21 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 break;
             }
             let n = next.addr();
-            if n < b_end || n % ALIGN != 0 || n >= end {
+            if n < b_end || n % ALIGN != 0 || n >= end || end - n < HEADER_SIZE + MIN_DATA {
                 return Err(Corruption::BadNext { block: a, next: n });
+            }
+            if n != b_end {
+                // A jump is only right into the first block of another segment. Anything else
+                // is this block's `next` gone wrong, whatever the bytes there look like.
+                // SAFETY: `n` is aligned and inside the heap, with room for a header.
+                let (n_flags, n_size) = unsafe { (next.flags(), next.size()) };
+                if n_flags & SEGMENT_START == 0
+                    || n_size < MIN_DATA
+                    || n_size % ALIGN != 0
+                    || n_size > end - n - HEADER_SIZE
+                {
+                    return Err(Corruption::BadNext { block: a, next: n });
+                }
             }
             prev = b;
             prev_end = b_end;

@@ -217,6 +217,48 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         unsafe { self.realloc_block(b, need, layout.align().max(ALIGN)) }.ok()
     }
 
+    /// Forgets every block and moves the break back down as far as it goes: to the start of
+    /// the heap, or, when the break had to jump, to the start of the last segment (the earlier
+    /// segments' memory stays with the backend, unused). The next allocation starts there, so a
+    /// heap that is reset and given the same requests hands out the same addresses.
+    ///
+    /// Pointers into the heap are dangling afterwards; the safe methods never follow them.
+    pub fn reset(&mut self) {
+        let mut last_segment = Block::NULL;
+        let mut b = self.head;
+        while !b.is_null() {
+            // SAFETY: `b` is on the chain (invariant 1).
+            unsafe {
+                if b.has(block::SEGMENT_START) {
+                    last_segment = b;
+                }
+                b = b.next();
+            }
+        }
+        if !last_segment.is_null() {
+            let bytes = self.end.addr() - last_segment.addr();
+            if self.brk.sbrk(-(bytes as isize)).is_ok() {
+                let from = self.end.addr();
+                self.end = last_segment.0.cast();
+                self.observer.event(crate::observer::Event::BreakMoved {
+                    from,
+                    to: self.end.addr(),
+                });
+            }
+        }
+        self.head = Block::NULL;
+        self.tail = Block::NULL;
+        self.before_tail = Block::NULL;
+        self.rover = Block::NULL;
+        self.lists = FreeLists::new();
+    }
+
+    /// Takes the backend back, to build another heap on the same memory (after
+    /// [`reset`](Heap::reset), a new heap over it starts where this one did).
+    pub fn into_backend(self) -> B {
+        self.brk
+    }
+
     /// Every block, in chain order.
     pub fn blocks(&self) -> Blocks<'_> {
         Blocks {

@@ -151,3 +151,24 @@ fn random_operations_exercise_every_kind_of_step() {
     assert!(has(|e| matches!(e, Event::Append { .. })));
     assert!(has(|e| matches!(e, Event::MarkFree { .. })));
 }
+
+#[test]
+fn reset_starts_over_at_the_same_addresses() {
+    let mut buf = vec![MaybeUninit::new(0u8); 1 << 14];
+    let mut heap = Heap::new(ArenaBreak::new(&mut buf), Options::SEED);
+    let first: Vec<_> = (1..5).map(|i| heap.alloc(i * 24).unwrap()).collect();
+    let start = heap.heap_start();
+    heap.reset();
+    assert_eq!(heap.blocks().count(), 0);
+    assert_eq!(heap.brk(), start);
+    assert_eq!(heap.backend().current().addr(), start);
+    heap.check().unwrap();
+    let again: Vec<_> = (1..5).map(|i| heap.alloc(i * 24).unwrap()).collect();
+    assert_eq!(first, again);
+    let top = heap.brk();
+    let brk = heap.into_backend();
+    let mut heap = Heap::new(brk, Options::DEFAULT);
+    assert_eq!(heap.heap_start(), top, "a new heap starts at the break it is given");
+    heap.alloc(1).unwrap();
+    heap.check().unwrap();
+}

@@ -147,8 +147,8 @@ fn growth_returns_adjacent_writable_bytes() -> Result<(), String> {
         brk.region_start() == p,
         "the region should start at the first growth"
     );
-    // SAFETY: 128 bytes from `p` were handed out and are below the break.
     ensure!(
+        // SAFETY: 128 bytes from `p` were handed out and are below the break.
         unsafe { write_and_read(p, 128, 0x5A) },
         "the bytes did not hold what was written"
     );

@@ -76,8 +76,8 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         while !b.is_null() && b != until {
             // SAFETY: `b` is on the chain (invariant 1).
             let (free, size, next) = unsafe { (b.is_free(), b.size(), b.next()) };
-            // SAFETY: as above.
             let gap = if free {
+                // SAFETY: as above.
                 unsafe { fits(b, need, align) }
             } else {
                 None

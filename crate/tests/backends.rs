@@ -2,6 +2,7 @@
 //! `ArenaBreak`, `PagedBreak` over the `FakePages` test double (what `WasmBreak` does on wasm) and,
 //! on unix outside Miri, `MmapBreak`. (`SbrkBreak` has its own single-threaded test binary,
 //! tests/sbrk.rs.)
+#![cfg(not(target_arch = "wasm32"))]
 
 use brkalloc::brk::FakePages;
 use brkalloc::{ArenaBreak, Break, BreakError, PageMemory, PagedBreak, Pages};

@@ -1,7 +1,7 @@
 //! The `brkalloc` command line, run as a user would: replaying traces (as text, as JSON, with a
 //! diagram), refusing malformed traces and bad arguments with exit code 2 and nothing on
 //! standard output, and replaying a generated trace of 100,000 operations.
-#![cfg(feature = "std")]
+#![cfg(all(feature = "std", not(target_arch = "wasm32")))]
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

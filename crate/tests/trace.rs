@@ -1,7 +1,7 @@
 //! malloc-lab traces: the parser refuses every malformed case with its line, generated traces
 //! round-trip through the text format and stay the same from version to version, and replay
 //! measures what a hand computation says it should.
-#![cfg(feature = "alloc")]
+#![cfg(all(feature = "alloc", not(target_arch = "wasm32")))]
 
 use std::mem::MaybeUninit;
 

@@ -1,0 +1,288 @@
+//! The checks of `SbrkBreak` against the real process break; see `../sbrk.rs`.
+
+use brkalloc::{Break, BreakError, SbrkBreak};
+use std::process::ExitCode;
+
+/// Fails the check with a message if the condition does not hold.
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!($($msg)+));
+        }
+    };
+}
+
+type Check = fn() -> Result<(), String>;
+
+#[cfg(not(miri))]
+const CHECKS: &[(&str, Check)] = &[
+    ("sbrk_zero_changes_nothing", sbrk_zero_changes_nothing),
+    (
+        "growth_returns_adjacent_writable_bytes",
+        growth_returns_adjacent_writable_bytes,
+    ),
+    (
+        "foreign_move_gives_a_new_region",
+        foreign_move_gives_a_new_region,
+    ),
+    (
+        "shrink_after_a_foreign_move_is_refused",
+        shrink_after_a_foreign_move_is_refused,
+    ),
+    (
+        "shrink_when_untouched_gives_bytes_back",
+        shrink_when_untouched_gives_bytes_back,
+    ),
+    ("below_start_is_refused", below_start_is_refused),
+    (
+        "huge_growth_fails_and_changes_nothing",
+        huge_growth_fails_and_changes_nothing,
+    ),
+];
+
+/// Miri cannot run `sbrk`, so there is nothing to check under it.
+#[cfg(miri)]
+const CHECKS: &[(&str, Check)] = &[];
+
+/// Runs every check in turn, printing a line for each and a summary; returns how many failed.
+fn run_checks() -> usize {
+    let (mut passed, mut failed) = (0, 0);
+    for (name, check) in CHECKS {
+        match check() {
+            Ok(()) => {
+                println!("test {name} ... ok");
+                passed += 1;
+            }
+            Err(why) => {
+                println!("test {name} ... FAILED\n    {why}");
+                failed += 1;
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    failed
+}
+
+pub fn main() -> ExitCode {
+    if run_checks() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The process break, as `sbrk(0)` reports it.
+fn process_break() -> *mut u8 {
+    // SAFETY: `sbrk(0)` only reads the break.
+    unsafe { libc::sbrk(0) }.cast()
+}
+
+/// Moves the process break behind `SbrkBreak`'s back, as the C library's `malloc` might.
+fn foreign_sbrk(delta: isize) -> *mut u8 {
+    // SAFETY: moves the break by a few bytes on the only thread that runs; any bytes given back
+    // are the ones this same function took just before.
+    let old = unsafe { libc::sbrk(delta) };
+    assert_ne!(old as usize, usize::MAX, "sbrk({delta}) failed");
+    old.cast()
+}
+
+/// Writes `len` bytes at `p`, then reads them back.
+///
+/// # Safety
+///
+/// The bytes must be ones the break handed out and still owns.
+unsafe fn write_and_read(p: *mut u8, len: usize, byte: u8) -> bool {
+    // SAFETY: the caller promises the bytes are ours, readable and writable.
+    unsafe {
+        p.write_bytes(byte, len);
+        (0..len).all(|i| p.add(i).read() == byte)
+    }
+}
+
+fn sbrk_zero_changes_nothing() -> Result<(), String> {
+    let mut brk = SbrkBreak::new();
+    let before = process_break();
+    let got = brk.sbrk(0);
+    let after = process_break();
+    ensure!(
+        got == Ok(brk.current()),
+        "sbrk(0) gave {got:?}, current() is {:?}",
+        brk.current()
+    );
+    ensure!(
+        before == after,
+        "sbrk(0) moved the process break from {before:?} to {after:?}"
+    );
+    Ok(())
+}
+
+fn growth_returns_adjacent_writable_bytes() -> Result<(), String> {
+    let mut brk = SbrkBreak::new();
+    let p = brk.sbrk(64).map_err(|e| e.to_string())?;
+    let q = brk.sbrk(64).map_err(|e| e.to_string())?;
+    let end = process_break();
+    ensure!(
+        q == p.wrapping_add(64),
+        "second growth at {q:?} is not adjacent to {p:?} + 64"
+    );
+    ensure!(
+        brk.current() == end,
+        "current() {:?} is not the process break {end:?}",
+        brk.current()
+    );
+    ensure!(
+        brk.region_start() == p,
+        "the region should start at the first growth"
+    );
+    ensure!(
+        // SAFETY: 128 bytes from `p` were handed out and are below the break.
+        unsafe { write_and_read(p, 128, 0x5A) },
+        "the bytes did not hold what was written"
+    );
+    brk.sbrk(-128).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn foreign_move_gives_a_new_region() -> Result<(), String> {
+    let mut brk = SbrkBreak::new();
+    let p = brk.sbrk(64).map_err(|e| e.to_string())?;
+    let foreign = foreign_sbrk(32);
+    let q = brk.sbrk(64).map_err(|e| e.to_string())?;
+    ensure!(
+        foreign == p.wrapping_add(64),
+        "the foreign sbrk did not start at our break"
+    );
+    ensure!(
+        q != p.wrapping_add(64),
+        "growth after a foreign move claimed to be adjacent"
+    );
+    ensure!(
+        q == foreign.wrapping_add(32),
+        "the new region {q:?} is not after the foreign bytes"
+    );
+    ensure!(
+        brk.region_start() == q,
+        "the region start did not move to the new region"
+    );
+    ensure!(
+        brk.current() == q.wrapping_add(64),
+        "the break is not 64 bytes into the new region"
+    );
+    // SAFETY: both runs of 64 bytes were handed out and are still ours.
+    unsafe {
+        ensure!(write_and_read(p, 64, 1), "the old region is not writable");
+        ensure!(write_and_read(q, 64, 2), "the new region is not writable");
+    }
+    let below = brk.sbrk(-65);
+    ensure!(
+        below == Err(BreakError::BelowStart),
+        "moving below the new region gave {below:?}"
+    );
+    brk.sbrk(-64).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn shrink_after_a_foreign_move_is_refused() -> Result<(), String> {
+    let mut brk = SbrkBreak::new();
+    let p = brk.sbrk(64).map_err(|e| e.to_string())?;
+    let foreign = foreign_sbrk(16);
+    let refused = brk.sbrk(-64);
+    let still = process_break();
+    ensure!(
+        refused == Err(BreakError::Foreign),
+        "shrinking under foreign bytes gave {refused:?}"
+    );
+    ensure!(
+        brk.current() == p.wrapping_add(64),
+        "a refused shrink moved current()"
+    );
+    ensure!(
+        still == foreign.wrapping_add(16),
+        "a refused shrink moved the process break"
+    );
+    // Once the foreign bytes are gone, the break is where it was left: shrinking works.
+    foreign_sbrk(-16);
+    let given_back = brk.sbrk(-64);
+    ensure!(
+        given_back == Ok(p.wrapping_add(64)),
+        "shrinking after the foreign bytes left gave {given_back:?}"
+    );
+    ensure!(
+        process_break() == p,
+        "the process break did not come down to the region start"
+    );
+    Ok(())
+}
+
+fn shrink_when_untouched_gives_bytes_back() -> Result<(), String> {
+    let mut brk = SbrkBreak::new();
+    let p = brk.sbrk(4096).map_err(|e| e.to_string())?;
+    let shrunk = brk.sbrk(-1000);
+    let after_first = process_break();
+    let rest = brk.sbrk(-3096);
+    let after_all = process_break();
+    ensure!(
+        shrunk == Ok(p.wrapping_add(4096)),
+        "the first shrink returned {shrunk:?}"
+    );
+    ensure!(
+        after_first == p.wrapping_add(3096),
+        "the process break is {after_first:?}, not p + 3096"
+    );
+    ensure!(
+        rest == Ok(p.wrapping_add(3096)),
+        "the second shrink returned {rest:?}"
+    );
+    ensure!(
+        after_all == p && brk.current() == p,
+        "the break did not come back to the start"
+    );
+    Ok(())
+}
+
+fn below_start_is_refused() -> Result<(), String> {
+    let mut brk = SbrkBreak::new();
+    let before = process_break();
+    let empty = brk.sbrk(-1);
+    ensure!(
+        empty == Err(BreakError::BelowStart),
+        "shrinking an empty break gave {empty:?}"
+    );
+    ensure!(
+        process_break() == before,
+        "a refused shrink moved the process break"
+    );
+    let p = brk.sbrk(16).map_err(|e| e.to_string())?;
+    let below = brk.sbrk(-17);
+    let lowest = brk.sbrk(isize::MIN);
+    ensure!(
+        below == Err(BreakError::BelowStart),
+        "sbrk(-17) after 16 bytes gave {below:?}"
+    );
+    ensure!(
+        lowest == Err(BreakError::BelowStart),
+        "sbrk(isize::MIN) gave {lowest:?}"
+    );
+    ensure!(
+        brk.current() == p.wrapping_add(16),
+        "a refused shrink moved current()"
+    );
+    brk.sbrk(-16).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn huge_growth_fails_and_changes_nothing() -> Result<(), String> {
+    let mut brk = SbrkBreak::new();
+    let before = process_break();
+    let huge = brk.sbrk(isize::MAX);
+    let after = process_break();
+    ensure!(
+        huge == Err(BreakError::OutOfMemory {
+            requested: isize::MAX as usize
+        }),
+        "sbrk(isize::MAX) gave {huge:?}"
+    );
+    ensure!(after == before, "a failed growth moved the process break");
+    ensure!(brk.current().is_null(), "a failed growth changed current()");
+    Ok(())
+}

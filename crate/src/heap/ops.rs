@@ -296,6 +296,69 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         }
     }
 
+    /// Takes `bytes` fresh bytes at `p`, which the break just handed out in a new region (not
+    /// adjacent to the heap), as one free block starting a new segment, so that the heap ends
+    /// at the break again. When the bytes cannot hold a block (too few, after aligning), the
+    /// break is asked for the few bytes more that make one; failing that, they are given back.
+    pub(super) fn claim_region(&mut self, p: *mut u8, bytes: usize) {
+        let pad = p.addr().wrapping_neg() & (ALIGN - 1);
+        let mut bytes = bytes;
+        let least = pad + HEADER_SIZE + MIN_DATA;
+        if bytes < least {
+            // Only an unaligned region start can leave too few bytes (page backends jump to
+            // page boundaries). Nothing else moves the break between two calls of one
+            // operation (the `SbrkBreak` contract), so the few bytes more are adjacent; if the
+            // break refuses, it keeps its region and these bytes go back.
+            match self.brk.sbrk((least - bytes) as isize) {
+                Ok(q) if q.addr() == p.addr() + bytes => bytes = least,
+                Ok(_) => {
+                    let _ = self.brk.sbrk(-((least - bytes) as isize));
+                    return;
+                }
+                Err(_) => {
+                    let _ = self.brk.sbrk(-(bytes as isize));
+                    return;
+                }
+            }
+        }
+        let size = (bytes - pad - HEADER_SIZE) & !(ALIGN - 1);
+        let rest = bytes - pad - HEADER_SIZE - size;
+        if rest > 0 && self.brk.sbrk(-(rest as isize)).is_err() {
+            return;
+        }
+        // SAFETY: the break handed out `bytes` bytes at `p` (the `Break` contract), of which the
+        // aligned header and `size` data bytes are used; the old tail is live.
+        unsafe {
+            let at = p.add(pad);
+            let old_tail = self.tail;
+            if !old_tail.is_null() {
+                self.observer.event(Event::NewSegment {
+                    gap_from: self.end.addr(),
+                    start: at.addr(),
+                });
+            }
+            let b = Block::write(at, size, FREE | SEGMENT_START, Block::NULL);
+            b.write_footer();
+            if old_tail.is_null() {
+                self.head = b;
+            } else {
+                old_tail.set_next(b);
+            }
+            self.before_tail = old_tail;
+            self.tail = b;
+            self.end = b.end();
+            self.observer.event(Event::BreakMoved {
+                from: p.addr(),
+                to: self.end.addr(),
+            });
+            self.observer.event(Event::Append {
+                block: b.addr(),
+                size,
+            });
+            self.file(b);
+        }
+    }
+
     /// Moves the break up and writes a new block of `need` bytes at the old break (after a free
     /// lead gap block when `align` needs one), linked to the end of the chain.
     pub(super) fn append(&mut self, need: usize, align: usize) -> Result<NonNull<u8>, BreakError> {
@@ -332,8 +395,8 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 placed = Some((p, pad, gap, total));
                 break;
             }
-            // The memory is not where the break was: a new region. Keep it if the same plan
-            // fills it exactly; otherwise give it back and plan again from there.
+            // The memory is not where the break was: a new region. Use it if the same plan
+            // fills it exactly; otherwise keep it as a free block and plan again from there.
             let pad2 = p.addr().wrapping_neg() & (ALIGN - 1);
             if let Some((gap2, body2)) = p.addr().checked_add(pad2).and_then(plan) {
                 if body2.checked_add(pad2) == Some(total) {
@@ -341,7 +404,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                     break;
                 }
             }
-            self.brk.sbrk(-(total as isize))?;
+            self.claim_region(p, total);
         }
         let (p, pad, gap, total) = placed.ok_or(oom)?;
         // SAFETY: the break just handed us `total` bytes at `p` (the `Break` contract); the

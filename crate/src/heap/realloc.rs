@@ -57,8 +57,9 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                         self.resized(b, old);
                         return Ok(NonNull::new_unchecked(b.data()));
                     }
-                    // Not adjacent after all: give it back and move the data instead.
-                    self.brk.sbrk(-(extra as isize))?;
+                    // Not adjacent after all: the break moved to a new region. Keep those
+                    // bytes as a free block of a new segment, and move the data.
+                    self.claim_region(p, extra);
                 }
             }
             let new = self.alloc_need(need, align)?;

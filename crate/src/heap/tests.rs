@@ -168,7 +168,11 @@ fn reset_starts_over_at_the_same_addresses() {
     let top = heap.brk();
     let brk = heap.into_backend();
     let mut heap = Heap::new(brk, Options::DEFAULT);
-    assert_eq!(heap.heap_start(), top, "a new heap starts at the break it is given");
+    assert_eq!(
+        heap.heap_start(),
+        top,
+        "a new heap starts at the break it is given"
+    );
     heap.alloc(1).unwrap();
     heap.check().unwrap();
 }

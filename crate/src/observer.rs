@@ -135,18 +135,51 @@ pub trait Observer {
 /// The observer that does nothing.
 impl Observer for () {}
 
-/// An observer that keeps every event, for narration and tests.
+/// An observer that keeps the events, for narration and tests.
+///
+/// A search on a long chain visits thousands of blocks; past [`visit_limit`](Recorder::visit_limit)
+/// visits in one recording, further [`Event::Visit`]s are only counted (in
+/// [`more_visits`](Recorder::more_visits) and [`more_free_visits`](Recorder::more_free_visits)),
+/// so that narrating one operation stays cheap whatever the heap's size.
 #[cfg(feature = "alloc")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Recorder {
     /// The events so far, oldest first.
     pub events: alloc::vec::Vec<Event>,
+    /// How many visits to keep as events before only counting them (unlimited by default).
+    pub visit_limit: usize,
+    /// Visits counted beyond the limit.
+    pub more_visits: usize,
+    /// Of those, visits to free blocks.
+    pub more_free_visits: usize,
+    visits: usize,
+}
+
+#[cfg(feature = "alloc")]
+impl Default for Recorder {
+    fn default() -> Self {
+        Recorder::with_visit_limit(usize::MAX)
+    }
 }
 
 #[cfg(feature = "alloc")]
 impl Recorder {
-    /// Takes the events recorded so far, leaving none.
+    /// A recorder that keeps at most `visit_limit` visits per recording as events.
+    pub fn with_visit_limit(visit_limit: usize) -> Self {
+        Recorder {
+            events: alloc::vec::Vec::new(),
+            visit_limit,
+            more_visits: 0,
+            more_free_visits: 0,
+            visits: 0,
+        }
+    }
+
+    /// Takes the events recorded so far, leaving none, and starts counting visits afresh.
     pub fn take(&mut self) -> alloc::vec::Vec<Event> {
+        self.visits = 0;
+        self.more_visits = 0;
+        self.more_free_visits = 0;
         core::mem::take(&mut self.events)
     }
 }
@@ -154,6 +187,14 @@ impl Recorder {
 #[cfg(feature = "alloc")]
 impl Observer for Recorder {
     fn event(&mut self, event: Event) {
+        if let Event::Visit { free, .. } = event {
+            if self.visits >= self.visit_limit {
+                self.more_visits += 1;
+                self.more_free_visits += usize::from(free);
+                return;
+            }
+            self.visits += 1;
+        }
         self.events.push(event);
     }
 }

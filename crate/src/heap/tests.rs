@@ -176,3 +176,30 @@ fn reset_starts_over_at_the_same_addresses() {
     heap.alloc(1).unwrap();
     heap.check().unwrap();
 }
+
+#[test]
+fn recorder_counts_visits_past_its_limit() {
+    use crate::observer::{Event, Recorder};
+    let mut buf = vec![MaybeUninit::new(0u8); 1 << 16];
+    let mut heap = Heap::with_observer(
+        ArenaBreak::new(&mut buf),
+        Options::SEED,
+        Recorder::with_visit_limit(3),
+    );
+    let blocks: Vec<_> = (0..10).map(|_| heap.alloc(8).unwrap()).collect();
+    heap.free(blocks[7].as_ptr()).unwrap();
+    heap.observer_mut().take();
+    heap.alloc(8).unwrap();
+    let r = heap.observer_mut();
+    let visits = r
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::Visit { .. }))
+        .count();
+    assert_eq!(visits, 3, "the first three visits are kept");
+    assert_eq!(r.more_visits, 5, "the other five are counted");
+    assert_eq!(r.more_free_visits, 1, "including the free block it reused");
+    assert!(r.events.iter().any(|e| matches!(e, Event::Reuse { .. })));
+    r.take();
+    assert_eq!((r.more_visits, r.more_free_visits), (0, 0));
+}

@@ -1,0 +1,734 @@
+//! The wasm-bindgen surface of the playground: [`Playground`], a [`Heap`] in this module's own
+//! linear memory, driven from JavaScript.
+//!
+//! It is thin on purpose: it turns JavaScript values into sizes and addresses (refusing, with a
+//! sentence a learner can read, anything that is not one), calls the heap, and turns what the
+//! heap reports back into JavaScript values. Every decision about memory is the core's.
+//!
+//! The heap the user sees grows with `memory.grow` through [`WasmBreak`]; the playground's own
+//! bookkeeping (the layout table, the JavaScript values it builds) goes through Rust's allocator,
+//! which grows pages of its own, so it never appears among the heap's blocks.
+//!
+//! ```text
+//!   JavaScript                       Playground (this file)            Heap<WasmBreak>
+//!   alloc(24)      --validate-->     heap.alloc(24)          -->       blocks in linear memory
+//!   {address, events} <--serde--     Recorder's events       <--
+//!   layout() + layoutPtr()  --> a Uint32Array over memory.buffer: [header, data, size, flags, next]*
+//! ```
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt::Display;
+
+use js_sys::{Array, Object, Reflect};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::brk::{Break, WasmBreak};
+use crate::heap::{Heap, Options, Policy};
+use crate::observer::{Event, Recorder};
+
+/// Number of `u32` fields per block in the layout table: header, data, size, flags, next.
+pub const LAYOUT_STRIDE: usize = 5;
+
+/// Flag bit of the layout table: the block is free.
+pub const LAYOUT_FREE: u32 = 1;
+
+/// Number of `u32` fields per block in the table that [`Playground::layout`] fills.
+#[wasm_bindgen(js_name = layoutStride)]
+pub fn layout_stride() -> usize {
+    LAYOUT_STRIDE
+}
+
+/// Converts to JavaScript with serde-wasm-bindgen, the way `JSON.stringify` would read it:
+/// numbers stay numbers, `None` becomes `null`, maps become plain objects.
+#[cfg(not(feature = "std"))]
+const SERIALIZER: serde_wasm_bindgen::Serializer =
+    serde_wasm_bindgen::Serializer::json_compatible();
+
+/// Converts a value to plain JavaScript objects, arrays, numbers, booleans and `null`.
+///
+/// With `std`, it goes through JSON text and `JSON.parse`: the same objects as
+/// serde-wasm-bindgen's `json_compatible` serializer builds, but several times faster for long
+/// event lists (one call across the wasm boundary instead of a few per field), which keeps an
+/// operation on a heap of 10,000 blocks within a frame.
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
+    #[cfg(feature = "std")]
+    {
+        let text = serde_json::to_string(value)
+            .map_err(|e| JsError::new(&format!("could not convert to JSON: {e}")))?;
+        js_sys::JSON::parse(&text)
+            .map_err(|_| JsError::new("could not read back the JSON the heap wrote"))
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        value
+            .serialize(&SERIALIZER)
+            .map_err(|e| JsError::new(&format!("could not convert to a JavaScript value: {e}")))
+    }
+}
+
+/// Visits kept as events per operation; a longer search is counted, not listed, so that an
+/// operation on a heap of 10,000 blocks still fits in a frame.
+const VISIT_LIMIT: usize = 256;
+
+/// What a successful operation returns to JavaScript.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OpResult<'a> {
+    /// The data address handed out (`null` for `free`).
+    address: Option<usize>,
+    /// What the heap did, in order (the first [`VISIT_LIMIT`] visits of a search).
+    events: &'a [Event],
+    /// Visits beyond those in `events`.
+    more_visits: usize,
+    /// Of those, visits to free blocks.
+    more_free_visits: usize,
+}
+
+/// A heap in this module's linear memory, driven from JavaScript.
+///
+/// ```js
+/// const p = new Playground({ preset: "seed" });
+/// const { address, events } = p.alloc(24);   // events: [{kind: "append", block, size}, {kind: "break-moved", from, to}]
+/// p.free(address);
+/// p.free(address);                           // throws Error("free(0x…): the block at 0x… is already free (double free)")
+/// p.alloc(-1);                               // throws Error("malloc(-1): a size cannot be negative")
+/// ```
+#[wasm_bindgen]
+pub struct Playground {
+    heap: Heap<WasmBreak, Options, Recorder>,
+    /// The layout table: [`LAYOUT_STRIDE`] `u32`s per block, refreshed by [`Playground::layout`].
+    layout: Vec<u32>,
+}
+
+#[wasm_bindgen]
+impl Playground {
+    /// A new, empty heap. `options` is `undefined` or an object with any of `preset` ("seed" or
+    /// "default", applied first), `policy` ("first-fit", "next-fit", "best-fit", "worst-fit",
+    /// "segregated"), `split`, `coalesce` and `trim` (booleans). Anything else is refused.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: Option<JsValue>) -> Result<Playground, JsError> {
+        let options = parse_options(options)?;
+        Ok(Playground {
+            heap: new_heap(options)?,
+            layout: Vec::new(),
+        })
+    }
+
+    /// Starts over with an empty heap, with `options` (or, when `undefined`, the default ones).
+    /// The new heap reuses the old one's memory: it starts where the old one did (or, if the
+    /// break had to jump, where its last segment did), so the same requests get the same
+    /// addresses again.
+    pub fn reset(&mut self, options: Option<JsValue>) -> Result<(), JsError> {
+        let options = parse_options(options)?;
+        self.heap.reset();
+        let placeholder = Heap::with_observer(
+            WasmBreak::wasm(),
+            options,
+            Recorder::with_visit_limit(VISIT_LIMIT),
+        );
+        let old = core::mem::replace(&mut self.heap, placeholder);
+        self.heap = Heap::with_observer(
+            old.into_backend(),
+            options,
+            Recorder::with_visit_limit(VISIT_LIMIT),
+        );
+        self.layout.clear();
+        Ok(())
+    }
+
+    /// Releases this playground's bookkeeping; the object cannot be used afterwards. (The
+    /// heap's pages stay in the module's memory, which never shrinks.) wasm-bindgen names this
+    /// `free()` on other classes; here `free` is the allocator's.
+    pub fn destroy(self) {}
+
+    /// The options in force, as `{policy, split, coalesce, trim}`.
+    pub fn options(&self) -> Result<JsValue, JsError> {
+        to_js(self.heap.config())
+    }
+
+    /// `malloc(size)`. Returns `{address, events}`; throws an `Error` saying why it refused.
+    pub fn alloc(&mut self, size: JsValue) -> Result<JsValue, JsError> {
+        let typed = format!("malloc({})", shown(&size));
+        let n = to_usize(&typed, &size, Quantity::Size)?;
+        let call = format!("malloc({n})");
+        self.heap.observer_mut().take();
+        let result = self.heap.alloc(n).map(|p| p.as_ptr() as usize);
+        self.finish(&call, result)
+    }
+
+    /// `calloc(count, size)`: `count × size` bytes, zeroed.
+    pub fn calloc(&mut self, count: JsValue, size: JsValue) -> Result<JsValue, JsError> {
+        let typed = format!("calloc({}, {})", shown(&count), shown(&size));
+        let c = to_usize(&typed, &count, Quantity::Count)?;
+        let n = to_usize(&typed, &size, Quantity::Size)?;
+        let call = format!("calloc({c}, {n})");
+        self.heap.observer_mut().take();
+        let result = self.heap.calloc(c, n).map(|p| p.as_ptr() as usize);
+        self.finish(&call, result)
+    }
+
+    /// `free(address)`, checked: a double free, or an address malloc never returned, is refused
+    /// and changes nothing. Returns `{address: null, events}`.
+    ///
+    /// (wasm-bindgen gives every exported class a `free()` that releases the Rust object; this
+    /// method takes its name, and [`Playground::destroy`] does that job instead.)
+    pub fn free(&mut self, address: JsValue) -> Result<JsValue, JsError> {
+        let typed = format!("free({})", shown_address(&address));
+        let a = to_usize(&typed, &address, Quantity::Address)?;
+        let call = format!("free(0x{a:08x})");
+        self.heap.observer_mut().take();
+        let result = self.heap.free(a as *mut u8);
+        self.finish(&call, result.map(|()| None::<usize>))
+    }
+
+    /// `realloc(address, size)`. Returns `{address, events}` with the (possibly new) address.
+    pub fn realloc(&mut self, address: JsValue, size: JsValue) -> Result<JsValue, JsError> {
+        let typed = format!("realloc({}, {})", shown_address(&address), shown(&size));
+        let a = to_usize(&typed, &address, Quantity::Address)?;
+        let n = to_usize(&typed, &size, Quantity::Size)?;
+        let call = format!("realloc(0x{a:08x}, {n})");
+        self.heap.observer_mut().take();
+        let result = self
+            .heap
+            .realloc(a as *mut u8, n)
+            .map(|p| p.as_ptr() as usize);
+        self.finish(&call, result)
+    }
+
+    /// The whole heap as a plain object (see `Snapshot` in snapshot.rs, and www/types.ts).
+    pub fn snapshot(&self) -> Result<JsValue, JsError> {
+        to_js(&self.heap.snapshot())
+    }
+
+    /// Runs the heap's invariant checker: `undefined` when every invariant holds, else a
+    /// sentence naming the block that breaks one.
+    pub fn check(&self) -> Option<String> {
+        self.heap.check().err().map(|c| c.to_string())
+    }
+
+    /// This module's `WebAssembly.Memory`, where the heap's bytes are.
+    pub fn memory(&self) -> js_sys::WebAssembly::Memory {
+        wasm_bindgen::memory().unchecked_into()
+    }
+
+    /// The address of the first header (or of the break, when there is no block).
+    #[wasm_bindgen(js_name = heapStart)]
+    pub fn heap_start(&self) -> usize {
+        self.heap.heap_start()
+    }
+
+    /// The program break: the end of the last block, `sbrk(0)`.
+    pub fn brk(&self) -> usize {
+        self.heap.brk()
+    }
+
+    /// The end of the pages grown for the current region: the break can rise this far without
+    /// `memory.grow`.
+    pub fn limit(&self) -> usize {
+        self.heap.backend().limit() as usize
+    }
+
+    /// How many 64 KiB pages the heap has grown in all.
+    #[wasm_bindgen(js_name = pagesGrown)]
+    pub fn pages_grown(&self) -> usize {
+        self.heap.backend().pages().map_or(0, |p| p.grown)
+    }
+
+    /// Refreshes the layout table, [`LAYOUT_STRIDE`] `u32`s per block in chain order
+    /// (`header, data, size, flags, next`; flag 1 = free), and returns the number of blocks.
+    /// Read it with `new Uint32Array(memory.buffer, layoutPtr(), blocks * layoutStride())`
+    /// *after* this call: refreshing may grow the memory, which replaces `memory.buffer`.
+    pub fn layout(&mut self) -> usize {
+        self.layout.clear();
+        for b in self.heap.blocks() {
+            self.layout.extend_from_slice(&[
+                b.header as u32,
+                b.data as u32,
+                b.size as u32,
+                if b.free { LAYOUT_FREE } else { 0 },
+                b.next as u32,
+            ]);
+        }
+        self.layout.len() / LAYOUT_STRIDE
+    }
+
+    /// Where the layout table starts in linear memory.
+    #[wasm_bindgen(js_name = layoutPtr)]
+    pub fn layout_ptr(&self) -> usize {
+        self.layout.as_ptr() as usize
+    }
+}
+
+impl Playground {
+    /// Turns the heap's answer into `{address, events}`, or its error into a JavaScript `Error`
+    /// whose message starts with the call.
+    fn finish<E: Display>(
+        &mut self,
+        call: &str,
+        result: Result<impl Into<Option<usize>>, E>,
+    ) -> Result<JsValue, JsError> {
+        let recorder = self.heap.observer_mut();
+        let (more_visits, more_free_visits) = (recorder.more_visits, recorder.more_free_visits);
+        let events = recorder.take();
+        match result {
+            Ok(address) => to_js(&OpResult {
+                address: address.into(),
+                events: &events,
+                more_visits,
+                more_free_visits,
+            }),
+            Err(e) => Err(JsError::new(&prefixed(call, &e.to_string()))),
+        }
+    }
+}
+
+/// `call: message`, unless the message already starts with the call's name (as `free(NULL): …`
+/// and `calloc(…): …` do).
+fn prefixed(call: &str, message: &str) -> String {
+    let name = call.split('(').next().unwrap_or(call);
+    if message.starts_with(name) && message[name.len()..].starts_with('(') {
+        message.to_string()
+    } else {
+        format!("{call}: {message}")
+    }
+}
+
+/// A heap on a fresh [`WasmBreak`] whose first page is already grown, so that the heap has an
+/// address (and the diagram a start) before the first `malloc`.
+fn new_heap(options: Options) -> Result<Heap<WasmBreak, Options, Recorder>, JsError> {
+    let mut brk = WasmBreak::wasm();
+    brk.sbrk(1)
+        .and_then(|_| brk.sbrk(-1))
+        .map_err(|e| JsError::new(&format!("the heap could not get its first page: {e}")))?;
+    Ok(Heap::with_observer(
+        brk,
+        options,
+        Recorder::with_visit_limit(VISIT_LIMIT),
+    ))
+}
+
+/// What a number given to the playground stands for, to word its errors.
+#[derive(Clone, Copy)]
+enum Quantity {
+    Size,
+    Count,
+    Address,
+}
+
+impl Quantity {
+    fn noun(self) -> &'static str {
+        match self {
+            Quantity::Size => "a size",
+            Quantity::Count => "a count",
+            Quantity::Address => "an address",
+        }
+    }
+
+    fn unit(self) -> &'static str {
+        match self {
+            Quantity::Size => "a whole number of bytes",
+            Quantity::Count => "a whole number",
+            Quantity::Address => "a whole number such as 1114120 or 0x00110008",
+        }
+    }
+}
+
+/// The value as the learner typed it, for the start of an error message.
+fn shown(value: &JsValue) -> String {
+    if let Some(s) = value.as_string() {
+        // Text holding a number reads as that number, as typed: `malloc(-1)`, `malloc(1e12)`.
+        if parse_number(&s).is_some() {
+            s.trim().to_string()
+        } else {
+            format!("{s:?}")
+        }
+    } else if let Some(x) = value.as_f64() {
+        number_text(x)
+    } else if value.is_undefined() {
+        String::new()
+    } else if value.is_null() {
+        "null".to_string()
+    } else if let Some(b) = value.as_bool() {
+        b.to_string()
+    } else if Array::is_array(value) {
+        "[…]".to_string()
+    } else {
+        "{…}".to_string()
+    }
+}
+
+/// An address as typed, in hex when it is one (`0x00120008`), else as [`shown`] writes it.
+fn shown_address(value: &JsValue) -> String {
+    match value.as_f64() {
+        Some(x) if x >= 0.0 && x <= u32::MAX as f64 && x == x.trunc() => {
+            format!("0x{:08x}", x as u32)
+        }
+        _ => shown(value),
+    }
+}
+
+/// A number written as JavaScript would: `-1`, `2.5`, `1000000000000`, `NaN`, `Infinity`.
+fn number_text(x: f64) -> String {
+    if x.is_nan() {
+        "NaN".to_string()
+    } else if x.is_infinite() {
+        if x > 0.0 { "Infinity" } else { "-Infinity" }.to_string()
+    } else if x == x.trunc() && x.abs() < 1e21 {
+        format!("{x:.0}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Reads a size, count or address given from JavaScript: a number, or text holding one
+/// (decimal, or hexadecimal after `0x`). Refuses, with a sentence, anything that is not a whole
+/// number from 0 to the largest wasm32 address.
+///
+/// `typed` is the call as the learner wrote it (`realloc(0x00120008, -5)`), to start the message.
+fn to_usize(typed: &str, value: &JsValue, what: Quantity) -> Result<usize, JsError> {
+    let noun = what.noun();
+    let fail = |why: String| JsError::new(&format!("{typed}: {why}"));
+    if value.is_undefined() || value.is_null() {
+        return Err(fail(format!("{noun} is needed, as {}", what.unit())));
+    }
+    let x = if let Some(x) = value.as_f64() {
+        x
+    } else if let Some(text) = value.as_string() {
+        parse_number(&text).ok_or_else(|| {
+            fail(format!(
+                "{text:?} is not a number; {noun} is {}",
+                what.unit()
+            ))
+        })?
+    } else {
+        return Err(fail(format!("{noun} must be {}", what.unit())));
+    };
+    if x.is_nan() {
+        return Err(fail(format!(
+            "NaN is not a number; {noun} is {}",
+            what.unit()
+        )));
+    }
+    if x < 0.0 {
+        return Err(fail(format!("{noun} cannot be negative")));
+    }
+    if x.is_infinite() {
+        return Err(fail(format!("{noun} must be finite")));
+    }
+    if x != x.trunc() {
+        return Err(fail(format!("{noun} must be {}", what.unit())));
+    }
+    if x > u32::MAX as f64 {
+        return Err(fail(format!(
+            "{noun} cannot be larger than {}: a wasm32 address has 32 bits",
+            u32::MAX
+        )));
+    }
+    // In range and whole, as checked above: the conversion is exact.
+    Ok(x as u32 as usize)
+}
+
+/// Parses text as a number: `0x…` hexadecimal, or anything JavaScript's `Number()` reads as a
+/// decimal (`24`, `-1`, `2.5`, `1e12`). `None` for anything else, including empty text.
+fn parse_number(text: &str) -> Option<f64> {
+    let t = text.trim();
+    if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        return u64::from_str_radix(hex, 16).ok().map(|v| v as f64);
+    }
+    let ok = !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'));
+    if ok {
+        t.parse::<f64>().ok()
+    } else {
+        None
+    }
+}
+
+/// Reads `new Playground(options)`'s argument, refusing unknown fields and values.
+fn parse_options(value: Option<JsValue>) -> Result<Options, JsError> {
+    const FIELDS: &str = "preset, policy, split, coalesce and trim";
+    let Some(value) = value.filter(|v| !v.is_undefined() && !v.is_null()) else {
+        return Ok(Options::DEFAULT);
+    };
+    let value = &value;
+    if !value.is_object() || Array::is_array(value) || value.is_function() {
+        return Err(JsError::new(&format!(
+            "Playground options must be an object such as {{ policy: \"best-fit\" }}, not {}",
+            describe(value)
+        )));
+    }
+    let object: &Object = value.unchecked_ref();
+    let get =
+        |key: &str| Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+
+    for key in Object::keys(object).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !matches!(
+            key.as_str(),
+            "preset" | "policy" | "split" | "coalesce" | "trim"
+        ) {
+            return Err(JsError::new(&format!(
+                "unknown option {key:?}: the options are {FIELDS}"
+            )));
+        }
+    }
+
+    let preset = get("preset");
+    let mut options = if preset.is_undefined() {
+        Options::DEFAULT
+    } else {
+        match preset.as_string().as_deref() {
+            Some("seed") => Options::SEED,
+            Some("default") => Options::DEFAULT,
+            _ => {
+                return Err(JsError::new(&format!(
+                    "unknown preset {}: the presets are \"seed\" (the brief's allocator) and \"default\"",
+                    describe(&preset)
+                )))
+            }
+        }
+    };
+
+    let policy = get("policy");
+    if !policy.is_undefined() {
+        let names: Vec<&str> = Policy::ALL.iter().map(|p| p.name()).collect();
+        options.policy = policy
+            .as_string()
+            .as_deref()
+            .and_then(Policy::from_name)
+            .ok_or_else(|| {
+                JsError::new(&format!(
+                    "unknown policy {}: the policies are {}",
+                    describe(&policy),
+                    names.join(", ")
+                ))
+            })?;
+    }
+    for (key, slot) in [
+        ("split", &mut options.split),
+        ("coalesce", &mut options.coalesce),
+        ("trim", &mut options.trim),
+    ] {
+        let v = get(key);
+        if v.is_undefined() {
+            continue;
+        }
+        *slot = v.as_bool().ok_or_else(|| {
+            JsError::new(&format!(
+                "{key} must be true or false, not {}",
+                describe(&v)
+            ))
+        })?;
+    }
+    Ok(options)
+}
+
+/// A JavaScript value, briefly, for an error message.
+fn describe(value: &JsValue) -> String {
+    let s = shown(value);
+    if s.is_empty() {
+        "undefined".to_string()
+    } else {
+        s
+    }
+}
+
+/// The translation layer in a real browser (`wasm-pack test --headless --chrome crate --lib`):
+/// what JavaScript hands in is refused or read as the learner meant, and a refusal changes
+/// nothing.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// The message of the `Error` a refused call throws.
+    fn message(e: JsError) -> String {
+        js_sys::Error::from(JsValue::from(e))
+            .message()
+            .as_string()
+            .unwrap_or_default()
+    }
+
+    fn seed() -> Playground {
+        let options: JsValue = js_sys::JSON::parse(r#"{"preset":"seed"}"#).unwrap();
+        Playground::new(Some(options)).unwrap()
+    }
+
+    /// The layout table as a Vec, to compare the heap before and after a call.
+    fn table(p: &mut Playground) -> Vec<u32> {
+        p.layout();
+        p.layout.clone()
+    }
+
+    #[wasm_bindgen_test]
+    fn bad_sizes_are_refused_with_a_sentence_and_change_nothing() {
+        let mut p = seed();
+        p.alloc(JsValue::from(24)).unwrap();
+        let before = table(&mut p);
+        let brk = p.brk();
+        let cases: [(JsValue, &str); 8] = [
+            (JsValue::from(-1), "malloc(-1): a size cannot be negative"),
+            (JsValue::from("-1"), "malloc(-1): a size cannot be negative"),
+            (
+                JsValue::from(1e12),
+                "malloc(1000000000000): a size cannot be larger than 4294967295",
+            ),
+            (
+                JsValue::from("abc"),
+                "malloc(\"abc\"): \"abc\" is not a number",
+            ),
+            (JsValue::from(f64::NAN), "malloc(NaN): NaN is not a number"),
+            (
+                JsValue::from(2.5),
+                "malloc(2.5): a size must be a whole number of bytes",
+            ),
+            (JsValue::UNDEFINED, "malloc(): a size is needed"),
+            (
+                JsValue::from(true),
+                "malloc(true): a size must be a whole number of bytes",
+            ),
+        ];
+        for (value, expected) in cases {
+            let e = message(p.alloc(value).unwrap_err());
+            assert!(
+                e.starts_with(expected),
+                "{e:?} should start with {expected:?}"
+            );
+            assert_eq!(table(&mut p), before);
+            assert_eq!(p.brk(), brk);
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn numbers_written_as_text_are_read_like_numbers() {
+        let mut p = seed();
+        let a = p.alloc(JsValue::from("24")).unwrap();
+        let address = Reflect::get(&a, &JsValue::from_str("address")).unwrap();
+        let address = address.as_f64().unwrap() as usize;
+        assert_eq!(p.heap.block_at(address).map(|b| b.size), Some(24));
+        let hex = JsValue::from(format!("0x{address:08x}"));
+        p.free(hex).unwrap();
+        assert!(
+            p.heap.block_at(address).is_none(),
+            "the last block went back"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn a_double_free_names_the_call_and_leaves_the_heap_as_it_was() {
+        let mut p = seed();
+        let a = p.alloc(JsValue::from(16)).unwrap();
+        p.alloc(JsValue::from(16)).unwrap();
+        let address = Reflect::get(&a, &JsValue::from_str("address")).unwrap();
+        p.free(address.clone()).unwrap();
+        let before = table(&mut p);
+        let e = message(p.free(address).unwrap_err());
+        let a = p.heap.blocks().next().unwrap().data;
+        assert_eq!(
+            e,
+            format!("free(0x{a:08x}): the block at 0x{a:08x} is already free (double free)")
+        );
+        assert_eq!(table(&mut p), before);
+        assert_eq!(p.check(), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn results_carry_the_address_and_the_heaps_events() {
+        let mut p = seed();
+        let r = p.alloc(JsValue::from(24)).unwrap();
+        let events = Reflect::get(&r, &JsValue::from_str("events")).unwrap();
+        let kinds: Vec<String> = Array::from(&events)
+            .iter()
+            .map(|e| {
+                Reflect::get(&e, &JsValue::from_str("kind"))
+                    .unwrap()
+                    .as_string()
+                    .unwrap()
+            })
+            .collect();
+        assert!(kinds.iter().any(|k| k == "append"), "{kinds:?}");
+        assert!(kinds.iter().any(|k| k == "break-moved"), "{kinds:?}");
+        let free = p
+            .free(Reflect::get(&r, &JsValue::from_str("address")).unwrap())
+            .unwrap();
+        assert!(Reflect::get(&free, &JsValue::from_str("address"))
+            .unwrap()
+            .is_null());
+    }
+
+    #[wasm_bindgen_test]
+    fn the_layout_table_lists_every_block_in_chain_order() {
+        let mut p = seed();
+        for size in [24, 8, 40] {
+            p.alloc(JsValue::from(size)).unwrap();
+        }
+        let first = p.heap.blocks().next().unwrap().data;
+        p.free(JsValue::from(first)).unwrap();
+        let rows = table(&mut p);
+        let expected: Vec<u32> = p
+            .heap
+            .blocks()
+            .flat_map(|b| {
+                [
+                    b.header as u32,
+                    b.data as u32,
+                    b.size as u32,
+                    u32::from(b.free),
+                    b.next as u32,
+                ]
+            })
+            .collect();
+        assert_eq!(rows, expected);
+        assert_eq!(rows.len(), 3 * LAYOUT_STRIDE);
+        assert_eq!(rows[3], LAYOUT_FREE);
+    }
+
+    #[wasm_bindgen_test]
+    fn unknown_options_are_refused_by_name() {
+        let parse = |json: &str| {
+            parse_options(Some(js_sys::JSON::parse(json).unwrap()))
+                .map_err(message)
+                .err()
+                .unwrap_or_default()
+        };
+        assert!(parse(r#"{"colour":"red"}"#).starts_with("unknown option \"colour\""));
+        assert!(parse(r#"{"policy":"fastest"}"#).starts_with("unknown policy \"fastest\""));
+        assert!(parse(r#"{"split":"yes"}"#).starts_with("split must be true or false"));
+        assert!(parse(r#"{"preset":"turbo"}"#).starts_with("unknown preset \"turbo\""));
+        assert!(parse("[1]").starts_with("Playground options must be an object"));
+        let options = parse_options(Some(
+            js_sys::JSON::parse(r#"{"preset":"seed","policy":"best-fit"}"#).unwrap(),
+        ))
+        .unwrap_or(Options::DEFAULT);
+        assert_eq!(
+            options,
+            Options {
+                policy: Policy::BestFit,
+                ..Options::SEED
+            }
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn reset_starts_an_empty_heap_where_the_old_one_started() {
+        let mut p = seed();
+        let start = p.heap_start();
+        for size in [24, 100, 8] {
+            p.alloc(JsValue::from(size)).unwrap();
+        }
+        let pages = p.pages_grown();
+        p.reset(None).unwrap();
+        assert_eq!(p.layout(), 0);
+        assert_eq!(p.heap_start(), start);
+        assert_eq!(p.brk(), start);
+        assert_eq!(p.pages_grown(), pages, "no page was grown for the new heap");
+        assert_eq!(*p.heap.config(), Options::DEFAULT);
+    }
+}

@@ -1,0 +1,35 @@
+// Headless Chromium for the end-to-end tests and the UI benchmark: Debian's /usr/bin/chromium,
+// driven by playwright-core (which never downloads a browser of its own).
+import { chromium } from "playwright-core";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+];
+
+/** Launches the browser. Close it with `await browser.close()`. */
+export function launch() {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/**
+ * Opens the playground at `url` (with `query`, e.g. "?allocator=seed") in a new page of a
+ * fresh context and waits until the heap is drawn. Page errors fail the test that reads them.
+ */
+export async function openPlayground(browser, url, query = "", viewport = { width: 1440, height: 1000 }) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(new Error(m.text()));
+  });
+  await page.goto(url + query);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 15000 });
+  return { page, context, errors };
+}

@@ -1,0 +1,37 @@
+/**
+ * The shape of the wasm-bindgen module built from crate/src/wasm.rs (www/pkg/brkalloc.js).
+ *
+ * TypeScript reads the generated www/pkg/brkalloc.d.ts when the module has been built
+ * (`npm run build:wasm`), and this file otherwise (see `paths` in tsconfig.json), so the front end
+ * type-checks on a machine without a Rust toolchain. Keep the two in step: a difference shows up
+ * as a type error once the module is built.
+ */
+
+/** Loads and instantiates the wasm module; resolves once its exports are ready. */
+export default function init(
+  moduleOrPath?: { module_or_path: RequestInfo | URL | Response | BufferSource | WebAssembly.Module } | undefined,
+): Promise<unknown>;
+
+/** Number of `u32` fields per block in the layout table. */
+export function layoutStride(): number;
+
+/** A heap in this module's linear memory, grown with `memory.grow`, driven from JavaScript. */
+export class Playground {
+  constructor(options?: unknown);
+  destroy(): void;
+  alloc(size: unknown): unknown;
+  free(address?: unknown): unknown;
+  realloc(address: unknown, size: unknown): unknown;
+  calloc(count: unknown, size: unknown): unknown;
+  snapshot(): unknown;
+  options(): unknown;
+  reset(options?: unknown): void;
+  check(): string | undefined;
+  memory(): WebAssembly.Memory;
+  heapStart(): number;
+  brk(): number;
+  limit(): number;
+  pagesGrown(): number;
+  layout(): number;
+  layoutPtr(): number;
+}

@@ -1,0 +1,592 @@
+/**
+ * The block diagram: the heap from its start to the break, drawn from the layout table.
+ *
+ * Each block is one element keyed by its header address. A redraw lays out every block (one
+ * loop over typed arrays, see geometry.ts) but touches the DOM only for the rows in view and,
+ * among those, only for what changed, so one `free` in a heap of 10,000 blocks rewrites a
+ * handful of attributes, not the page.
+ *
+ * The contract for tests and tutorial authors: every block element carries `data-address` (its
+ * data address, decimal), `data-size` (data bytes) and `data-free` ("true"/"false"); the break
+ * marker carries `data-brk` (decimal).
+ */
+
+import { FIELD, FLAG_FREE, type Layout } from "./engine";
+import { hex, shortBytes, bytes as bytesText } from "./format";
+import { COMPACT, READABLE, firstOnRow, fitZoom, layOut, type Geometry, type Scale } from "./geometry";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const PAGE = 65536;
+
+/** Vertical rhythm of one row: the lane for `next` arrows, the block, the lane for labels. */
+interface Rows {
+  arrow: number;
+  block: number;
+  label: number;
+  gap: number;
+}
+const READABLE_ROWS: Rows = { arrow: 30, block: 60, label: 22, gap: 8 };
+const COMPACT_ROWS: Rows = { arrow: 12, block: 30, label: 20, gap: 6 };
+
+function rowHeight(r: Rows): number {
+  return r.arrow + r.block + r.label + r.gap;
+}
+
+/** What the diagram asks of the page around it. */
+export interface DiagramEvents {
+  /** The learner clicked a block, or pressed Enter or Delete on it. */
+  free(address: number): void;
+  /** The learner pointed at or focused a block (its data address). */
+  inspect(address: number): void;
+}
+
+/** The state last written to one block element, to write only what changes. */
+interface BlockView {
+  el: HTMLElement;
+  size: HTMLElement;
+  addr: HTMLElement;
+  kind: HTMLElement;
+  path: SVGPathElement;
+  inPath: SVGPathElement;
+  svg: SVGSVGElement;
+  nullTag: HTMLElement;
+  seen: number;
+  x: number;
+  y: number;
+  w: number;
+  hw: number;
+  data: number;
+  dataSize: number;
+  free: boolean;
+  arrow: string;
+  clipped: boolean;
+  narrow: number;
+}
+
+/** Draws the heap and keeps the drawing in step with it. */
+export class Diagram {
+  readonly viewport: HTMLElement;
+  readonly #plane: HTMLElement;
+  readonly #events: DiagramEvents;
+  readonly #blocks = new Map<number, BlockView>();
+  readonly #extras = new Map<string, HTMLElement>();
+  readonly #brk: HTMLElement;
+  readonly #start: HTMLElement;
+  #generation = 0;
+  #layout: Layout | null = null;
+  #geometry: Geometry | null = null;
+  #fit = false;
+  #zoom = 2;
+  #width = 800;
+  #height = 480;
+  #scrollTop = 0;
+  #rows: Rows = READABLE_ROWS;
+  #selected = -1;
+  #pending = 0;
+  /** The layout drawn before the last update: blocks not in it are new, and flash once. */
+  #previous: Layout | null = null;
+  #flashNew = false;
+
+  constructor(viewport: HTMLElement, events: DiagramEvents) {
+    this.viewport = viewport;
+    this.#events = events;
+    this.#plane = document.createElement("div");
+    this.#plane.className = "plane";
+    viewport.append(this.#plane);
+
+    this.#brk = document.createElement("div");
+    this.#brk.className = "marker brk";
+    this.#brk.innerHTML = `<span class="marker-line"></span><span class="marker-label"><b>brk</b> = sbrk(0) <code></code></span>`;
+    this.#start = document.createElement("div");
+    this.#start.className = "marker start";
+    this.#start.innerHTML = `<span class="marker-line"></span><span class="marker-label"><b>heap start</b> <code></code></span>`;
+    this.#plane.append(this.#start, this.#brk);
+
+    this.#measure();
+    new ResizeObserver(() => {
+      const before = this.#width;
+      this.#measure();
+      if (this.#layout && (this.#width !== before || this.#fit)) this.#relayout();
+      else this.#paint();
+    }).observe(viewport);
+    viewport.addEventListener("scroll", () => {
+      this.#scrollTop = viewport.scrollTop;
+      if (!this.#pending) {
+        this.#pending = requestAnimationFrame(() => {
+          this.#pending = 0;
+          this.#paint();
+        });
+      }
+    });
+    this.#plane.addEventListener("click", (e) => {
+      const el = (e.target as Element).closest<HTMLElement>(".block");
+      if (el) this.#events.free(Number(el.dataset.address));
+    });
+    this.#plane.addEventListener("keydown", (e) => {
+      const el = (e.target as Element).closest<HTMLElement>(".block");
+      if (!el) return;
+      if (e.key === "Enter" || e.key === "Delete" || e.key === "Backspace" || e.key === " ") {
+        e.preventDefault();
+        this.#events.free(Number(el.dataset.address));
+      } else if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+        e.preventDefault();
+        const sibling = this.#neighbour(Number(el.dataset.header), e.key === "ArrowRight" ? 1 : -1);
+        sibling?.focus();
+      }
+    });
+    const inspect = (e: Event): void => {
+      const el = (e.target as Element).closest<HTMLElement>(".block");
+      if (el) this.#events.inspect(Number(el.dataset.address));
+    };
+    this.#plane.addEventListener("focusin", inspect);
+    this.#plane.addEventListener("pointerover", inspect);
+  }
+
+  /** Draws `layout`, which replaces the one drawn before. */
+  update(layout: Layout): void {
+    this.#previous = this.#layout;
+    this.#layout = layout;
+    this.#flashNew = true;
+    this.#relayout();
+    this.#flashNew = false;
+  }
+
+  /** Toggles between readable blocks (with a minimum width) and fitting the whole heap. */
+  setFit(fit: boolean): void {
+    this.#fit = fit;
+    this.#rows = fit ? COMPACT_ROWS : READABLE_ROWS;
+    this.viewport.classList.toggle("fit", fit);
+    this.#relayout();
+  }
+
+  /** Pixels per byte in the readable view. */
+  setZoom(zoom: number): void {
+    this.#zoom = zoom;
+    if (!this.#fit) this.#relayout();
+  }
+
+  /** Marks the block whose data starts at `address` as the one inspected (-1: none). */
+  select(address: number): void {
+    if (address === this.#selected) return;
+    this.#selected = address;
+    for (const v of this.#blocks.values()) v.el.classList.toggle("selected", v.data === address);
+  }
+
+  /** Scrolls so that the block containing `address` (or nearest above it) is in view. */
+  reveal(address: number): void {
+    const layout = this.#layout;
+    const geometry = this.#geometry;
+    if (!layout || !geometry || geometry.count === 0) return;
+    let i = 0;
+    while (i + 1 < layout.count && layout.table[(i + 1) * layout.stride + FIELD.header]! <= address) i++;
+    const y = geometry.row[i]! * rowHeight(this.#rows);
+    this.viewport.scrollTop = Math.max(0, y - this.#height / 3);
+    this.#scrollTop = this.viewport.scrollTop;
+    this.#paint();
+  }
+
+  /** The address range of the rows in view, for the overview's window. */
+  visibleRange(): { from: number; to: number } | null {
+    const layout = this.#layout;
+    const geometry = this.#geometry;
+    if (!layout || !geometry || geometry.count === 0) return null;
+    const rh = rowHeight(this.#rows);
+    const r0 = Math.floor(this.#scrollTop / rh);
+    const r1 = Math.floor((this.#scrollTop + this.#height) / rh);
+    const a = Math.min(firstOnRow(geometry, r0), geometry.count - 1);
+    const b = Math.max(firstOnRow(geometry, r1 + 1) - 1, a);
+    const t = layout.table;
+    const s = layout.stride;
+    return { from: t[a * s + FIELD.header]!, to: t[b * s + FIELD.data]! + t[b * s + FIELD.size]! };
+  }
+
+  #measure(): void {
+    const style = getComputedStyle(this.viewport);
+    const pad = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+    this.#width = Math.max(160, this.viewport.clientWidth - pad - 2);
+    this.#height = Math.max(100, this.viewport.clientHeight);
+  }
+
+  #scale(): Scale {
+    const layout = this.#layout!;
+    if (this.#fit) {
+      const rows = Math.max(1, Math.floor(maxHeight() / rowHeight(this.#rows)) - 1);
+      // Bytes of the heap itself: gaps between segments are drawn at a fixed width.
+      let total = 0;
+      for (let i = 0; i < layout.count; i++) {
+        const o = i * layout.stride;
+        total += layout.table[o + FIELD.data]! + layout.table[o + FIELD.size]! - layout.table[o + FIELD.header]!;
+      }
+      const room = this.#width * rows - COMPACT.tailWidth - COMPACT.gapWidth * Math.min(rows, 8);
+      return { ...COMPACT, zoom: fitZoom(Math.max(1, total), Math.max(1, room), 1), width: this.#width };
+    }
+    return { ...READABLE, zoom: this.#zoom, width: this.#width };
+  }
+
+  #relayout(): void {
+    if (!this.#layout) return;
+    this.#geometry = layOut(this.#layout, this.#scale());
+    const content = this.#geometry.rows * rowHeight(this.#rows);
+    this.#plane.style.height = `${content}px`;
+    // The viewport grows with the heap up to most of the window, then scrolls.
+    const height = `${Math.round(Math.min(Math.max(240, content + 24), maxHeight()))}px`;
+    if (this.viewport.style.height !== height) this.viewport.style.height = height;
+    this.#paint();
+  }
+
+  /** Writes the rows in view to the DOM, touching only what changed. */
+  #paint(): void {
+    const layout = this.#layout;
+    const g = this.#geometry;
+    if (!layout || !g) return;
+    const gen = ++this.#generation;
+    const rh = rowHeight(this.#rows);
+    const r0 = Math.max(0, Math.floor(this.#scrollTop / rh) - 2);
+    const r1 = Math.floor((this.#scrollTop + this.#height) / rh) + 2;
+    const t = layout.table;
+    const s = layout.stride;
+    const previous = this.#flashNew ? this.#previous : null;
+
+    for (let i = firstOnRow(g, r0); i < g.count && g.row[i]! <= r1; i++) {
+      const o = i * s;
+      const header = t[o + FIELD.header]!;
+      let v = this.#blocks.get(header);
+      const fresh = !v;
+      if (!v) {
+        v = this.#createBlock(header);
+        this.#blocks.set(header, v);
+      }
+      v.seen = gen;
+      this.#writeBlock(v, layout, g, i, rh);
+      if (fresh && previous && previous.count > 0 && !hasHeader(previous, header)) flash(v.el);
+    }
+    for (const [header, v] of this.#blocks) {
+      if (v.seen !== gen) {
+        v.el.remove();
+        this.#blocks.delete(header);
+      }
+    }
+
+    this.#paintMarkers(layout, g, rh, r0, r1);
+  }
+
+  #createBlock(header: number): BlockView {
+    const el = document.createElement("div");
+    el.className = "block";
+    el.tabIndex = 0;
+    el.setAttribute("role", "button");
+    el.dataset.header = String(header);
+    el.innerHTML =
+      `<div class="hdr"><span class="hdr-label">hdr</span><span class="hdr-bytes"></span></div>` +
+      `<div class="dat"><span class="dat-kind"></span><span class="dat-size"></span><code class="dat-addr"></code></div>` +
+      `<span class="null-tag">null</span>`;
+    const svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("class", "next-arrow");
+    svg.setAttribute("aria-hidden", "true");
+    const path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("class", "out");
+    const inPath = document.createElementNS(SVG_NS, "path");
+    inPath.setAttribute("class", "in");
+    svg.append(path, inPath);
+    el.append(svg);
+    this.#plane.append(el);
+    return {
+      el,
+      size: el.querySelector(".dat-size")!,
+      addr: el.querySelector(".dat-addr")!,
+      kind: el.querySelector(".dat-kind")!,
+      nullTag: el.querySelector(".null-tag")!,
+      path,
+      inPath,
+      svg,
+      seen: 0,
+      x: NaN,
+      y: NaN,
+      w: NaN,
+      hw: NaN,
+      data: -1,
+      dataSize: -1,
+      free: false,
+      arrow: "",
+      clipped: false,
+      narrow: -1,
+    };
+  }
+
+  #writeBlock(v: BlockView, layout: Layout, g: Geometry, i: number, rh: number): void {
+    const t = layout.table;
+    const o = i * layout.stride;
+    const header = t[o + FIELD.header]!;
+    const data = t[o + FIELD.data]!;
+    const size = t[o + FIELD.size]!;
+    const free = (t[o + FIELD.flags]! & FLAG_FREE) !== 0;
+    const next = t[o + FIELD.next]!;
+    const x = g.x[i]!;
+    const y = g.row[i]! * rh + this.#rows.arrow;
+    const w = g.w[i]!;
+    const hw = g.hw[i]!;
+    const el = v.el;
+
+    if (x !== v.x || y !== v.y) {
+      el.style.left = `${x}px`;
+      el.style.top = `${y}px`;
+      v.x = x;
+      v.y = y;
+    }
+    if (w !== v.w || hw !== v.hw) {
+      el.style.width = `${w}px`;
+      el.style.setProperty("--hw", `${hw}px`);
+      v.w = w;
+      v.hw = hw;
+    }
+    const narrow = (w - hw < 78 ? 1 : 0) | (hw < 30 ? 2 : 0) | (w - hw < 22 ? 4 : 0);
+    if (narrow !== v.narrow) {
+      el.classList.toggle("narrow", (narrow & 1) !== 0);
+      el.classList.toggle("no-hdr-label", (narrow & 2) !== 0);
+      el.classList.toggle("tiny", (narrow & 4) !== 0);
+      v.narrow = narrow;
+    }
+    const clipped = g.clipped[i] === 1;
+    if (clipped !== v.clipped) {
+      el.classList.toggle("clipped", clipped);
+      v.clipped = clipped;
+    }
+    if (data !== v.data || size !== v.dataSize || free !== v.free) {
+      const changed = v.data !== -1;
+      el.dataset.address = String(data);
+      el.dataset.size = String(size);
+      el.dataset.free = String(free);
+      el.classList.toggle("free", free);
+      el.classList.toggle("used", !free);
+      el.classList.toggle("selected", data === this.#selected);
+      v.kind.textContent = free ? "free" : "used";
+      v.size.textContent = shortBytes(size);
+      v.addr.textContent = hex(data);
+      (el.querySelector(".hdr-bytes") as HTMLElement).textContent = `${data - header} B`;
+      el.setAttribute(
+        "aria-label",
+        `${free ? "Free" : "Used"} block at ${hex(data)}, ${bytesText(size)} of data after a ${data - header}-byte header. ` +
+          (free ? "Already free." : "Press Enter to free it."),
+      );
+      el.title = `${free ? "free" : "used"} · ${bytesText(size)} at ${hex(data)} · header at ${hex(header)}` +
+        (free ? "" : "\nclick to free");
+      if (changed) flash(el);
+      v.data = data;
+      v.dataSize = size;
+      v.free = free;
+    }
+
+    // The `next` arrow: to the following header when it sits right after this block on the same
+    // row; to the right edge when it continues on another row or across a gap; `null` at the end.
+    let arrow: string;
+    const following = i + 1 < g.count ? t[(i + 1) * layout.stride + FIELD.header]! : -1;
+    const arrowIn = g.arrowIn[i] === 1;
+    if (next === 0) arrow = `null|${hw}|${arrowIn}`;
+    else if (next === following && g.row[i + 1] === g.row[i] && g.arrowIn[i + 1] === 0)
+      arrow = `to|${hw}|${w + g.hw[i + 1]! / 2}|${arrowIn}`;
+    else arrow = `on|${hw}|${w}|${arrowIn}`;
+    if (arrow !== v.arrow) {
+      this.#writeArrow(v, arrow, next, hw, w, arrowIn);
+      v.arrow = arrow;
+    }
+  }
+
+  #writeArrow(v: BlockView, kind: string, next: number, hw: number, w: number, arrowIn: boolean): void {
+    const lane = this.#rows.arrow;
+    const compact = this.#fit;
+    const hx = Math.min(hw / 2, 20);
+    const left = 14;
+    let tx: number;
+    let d: string;
+    const top = compact ? 3 : 9;
+    if (kind.startsWith("null")) {
+      tx = hx + 22;
+      const x0 = hx + left + 3;
+      d = `M${x0} ${lane} V${top + 4} Q${x0} ${top} ${x0 + 4} ${top} H${tx + left}`;
+      v.el.classList.add("last");
+    } else {
+      v.el.classList.remove("last");
+      const target = kind.startsWith("to") ? Number(kind.split("|")[2]) : w + 10;
+      tx = target;
+      // A hump from just right of this header's centre to just left of the next one's, so
+      // that consecutive arrows read as separate pointers, not one line.
+      const x0 = hx + left + 3;
+      const x1 = tx + left - 3;
+      const rise = Math.min(lane - top, Math.max(10, (x1 - x0) / 3));
+      d = kind.startsWith("to")
+        ? `M${x0} ${lane} C${x0} ${lane - rise} ${x1} ${lane - rise} ${x1} ${lane - 1}`
+        : `M${x0} ${lane} C${x0} ${top} ${x0 + 6} ${top} ${x0 + 12} ${top} H${tx + left}`;
+    }
+    v.path.setAttribute("d", d);
+    v.path.setAttribute("marker-end", kind.startsWith("null") ? "" : "url(#arrowhead)");
+    const xin = hx + left - 3;
+    v.inPath.setAttribute("d", arrowIn ? `M0 ${top} H${xin - 4} Q${xin} ${top} ${xin} ${top + 4} V${lane - 1}` : "");
+    v.inPath.setAttribute("marker-end", arrowIn ? "url(#arrowhead)" : "");
+    const width = Math.max(tx, hx) + left + 8;
+    v.svg.setAttribute("width", String(width));
+    v.svg.setAttribute("height", String(lane));
+    v.svg.setAttribute("viewBox", `0 0 ${width} ${lane}`);
+    v.svg.style.left = `${-left}px`;
+    v.svg.style.top = `${-lane}px`;
+    v.nullTag.style.left = `${tx + 2}px`;
+    v.el.dataset.next = String(next);
+  }
+
+  /** Markers, gaps between segments, the spare tail and page boundaries in view. */
+  #paintMarkers(layout: Layout, g: Geometry, rh: number, r0: number, r1: number): void {
+    const used = new Set<string>();
+    const rows = this.#rows;
+
+    // Heap start and the break are always drawn, wherever they are.
+    place(this.#start, `0px`, `${rows.arrow}px`);
+    setStyle(this.#start, "--h", `${rows.block}px`);
+    setText(this.#start.querySelector("code")!, hex(layout.heapStart));
+    if (this.#start.hidden !== (g.count === 0)) this.#start.hidden = g.count === 0;
+    place(this.#brk, `${g.brk.x}px`, `${g.brk.row * rh + rows.arrow}px`);
+    setStyle(this.#brk, "--h", `${rows.block}px`);
+    setText(this.#brk.querySelector("code")!, hex(layout.brk));
+    if (this.#brk.dataset.brk !== String(layout.brk)) this.#brk.dataset.brk = String(layout.brk);
+    this.#brk.classList.toggle("alone", g.count === 0);
+
+    for (const gap of g.gaps) {
+      if (gap.row < r0 || gap.row > r1) continue;
+      const key = `gap:${gap.to}`;
+      used.add(key);
+      const el = this.#extra(key, "gap", () =>
+        `<span class="gap-label">not this heap's</span><code></code><svg class="next-arrow" aria-hidden="true"><path class="out" marker-end="url(#arrowhead)"></path></svg>`);
+      place(el, `${gap.x}px`, `${gap.row * rh + rows.arrow}px`);
+      setStyle(el, "width", `${gap.w}px`);
+      setText(el.querySelector("code")!, `${shortBytes(gap.to - gap.from)} gap`);
+      el.title = `${hex(gap.from)} – ${hex(gap.to)}: memory grown by someone else (Rust's own allocator, for example). The next segment of the heap starts at ${hex(gap.to)}.`;
+      const svg = el.querySelector("svg")!;
+      svg.setAttribute("width", String(gap.w + 28));
+      svg.setAttribute("height", String(rows.arrow));
+      svg.style.top = `${-rows.arrow}px`;
+      svg.style.left = `-14px`;
+      const top = this.#fit ? 3 : 9;
+      svg.querySelector("path")!.setAttribute("d", `M0 ${top} H${gap.w + 24}`);
+    }
+
+    if (g.tail && g.tail.row >= r0 && g.tail.row <= r1) {
+      used.add("tail");
+      const tail = g.tail;
+      const el = this.#extra("tail", "tail", () =>
+        `<span class="tail-label"></span><span class="tail-sub"></span><span class="limit-label"></span>`);
+      place(el, `${tail.x}px`, `${tail.row * rh + rows.arrow}px`);
+      setStyle(el, "width", `${tail.w}px`);
+      setText(el.querySelector(".tail-label")!, `${shortBytes(tail.to - tail.from)} spare`);
+      setText(el.querySelector(".tail-sub")!, `${layout.pagesGrown} × 64 KiB grown`);
+      setText(el.querySelector(".limit-label")!, `end of pages ${hex(tail.to)}`);
+      const title =
+        `${bytesText(tail.to - tail.from)} between the break and the end of the pages grown so far ` +
+        `(${hex(tail.to)}): the break can rise this far without memory.grow.`;
+      if (el.title !== title) el.title = title;
+    }
+
+    // 64 KiB page boundaries that fall inside the blocks in view (not at the heap's start).
+    const t = layout.table;
+    const s = layout.stride;
+    for (let i = firstOnRow(g, r0); i < g.count && g.row[i]! <= r1; i++) {
+      const o = i * s;
+      const header = t[o + FIELD.header]!;
+      const data = t[o + FIELD.data]!;
+      const end = data + t[o + FIELD.size]!;
+      let p = Math.ceil(header / PAGE) * PAGE;
+      if (p === header && (i === 0 || g.arrowIn[i] === 1 && g.gaps.some((q) => q.before === i))) p += PAGE;
+      for (; p < end; p += PAGE) {
+        const hw = g.hw[i]!;
+        const dw = g.w[i]! - hw;
+        const x = g.x[i]! + (p < data ? ((p - header) / (data - header)) * hw : hw + ((p - data) / (end - data)) * dw);
+        const key = `page:${p}`;
+        used.add(key);
+        const el = this.#extra(key, "page-mark", () => `<span class="page-line"></span><span class="page-label"></span>`);
+        place(el, `${x}px`, `${g.row[i]! * rh + rows.arrow}px`);
+        setStyle(el, "--h", `${rows.block}px`);
+        setText(el.querySelector(".page-label")!, `page ${p / PAGE}`);
+        el.title = `${hex(p)}: a 64 KiB page boundary (page ${p / PAGE} of linear memory starts here)`;
+        if (this.#extras.size > 4000) break;
+      }
+    }
+
+    for (const [key, el] of this.#extras) {
+      if (!used.has(key)) {
+        el.remove();
+        this.#extras.delete(key);
+      }
+    }
+  }
+
+  #extra(key: string, className: string, html: () => string): HTMLElement {
+    let el = this.#extras.get(key);
+    if (!el) {
+      el = document.createElement("div");
+      el.className = className;
+      el.innerHTML = html();
+      this.#plane.append(el);
+      this.#extras.set(key, el);
+    }
+    return el;
+  }
+
+  #neighbour(header: number, step: number): HTMLElement | undefined {
+    const layout = this.#layout;
+    if (!layout) return undefined;
+    for (let i = 0; i < layout.count; i++) {
+      if (layout.table[i * layout.stride + FIELD.header] === header) {
+        const j = i + step;
+        if (j < 0 || j >= layout.count) return undefined;
+        const h = layout.table[j * layout.stride + FIELD.header]!;
+        if (!this.#blocks.has(h)) this.reveal(h);
+        return this.#blocks.get(h)?.el;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Whether `layout` has a block with this header (blocks are in address order: binary search). */
+function hasHeader(layout: Layout, header: number): boolean {
+  let lo = 0;
+  let hi = layout.count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const h = layout.table[mid * layout.stride + FIELD.header]!;
+    if (h === header) return true;
+    if (h < header) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
+}
+
+/** The tallest the diagram's viewport gets before it scrolls. */
+function maxHeight(): number {
+  return Math.min(640, innerHeight * 0.62);
+}
+
+const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
+
+/** Sets an element's text only when it differs (an unchanged write still costs a relayout). */
+function setText(el: Element, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** Positions an absolutely positioned element (left/top, not a transform: a transform would
+ * make every block a stacking context of its own, which costs compositing time). */
+function place(el: HTMLElement, left: string, top: string): void {
+  setStyle(el, "left", left);
+  setStyle(el, "top", top);
+}
+
+/** Sets an inline style property only when it differs. */
+function setStyle(el: HTMLElement | SVGElement, property: string, value: string): void {
+  if (el.style.getPropertyValue(property) !== value) el.style.setProperty(property, value);
+}
+
+/** Briefly highlights an element that the last operation changed. */
+function flash(el: HTMLElement): void {
+  if (typeof el.animate !== "function" || reducedMotion.matches) return;
+  el.animate(
+    [{ boxShadow: "0 0 0 4px rgba(0, 158, 115, 0.55)" }, { boxShadow: "0 0 0 0 rgba(0, 158, 115, 0)" }],
+    { duration: 900, easing: "ease-out" },
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * The one place the front end talks to the wasm module: it loads it, forwards each operation to
+ * the Rust `Playground`, and reads the heap's layout table and bytes straight out of
+ * `WebAssembly.Memory`. Everything the allocator decides happens in Rust; this file only types it.
+ */
+
+import init, { Playground, layoutStride } from "#brkalloc";
+import type { OpResult, Options, PlaygroundOptions, Snapshot } from "./types";
+
+/** Field offsets of one block's row in the layout table (see `Playground::layout` in wasm.rs). */
+export const FIELD = { header: 0, data: 1, size: 2, flags: 3, next: 4 } as const;
+/** Flag bit of the layout table: the block is free. */
+export const FLAG_FREE = 1;
+
+/**
+ * The heap as the diagram reads it: one row of `stride` u32 per block, in chain order, copied in
+ * one `slice` out of linear memory (a view would go stale when the memory grows).
+ */
+export interface Layout {
+  count: number;
+  stride: number;
+  table: Uint32Array;
+  heapStart: number;
+  brk: number;
+  /** End of the pages the break owns in its current region: it can rise this far for free. */
+  limit: number;
+  pagesGrown: number;
+  /** Bytes of linear memory in all, whoever grew them. */
+  memoryBytes: number;
+}
+
+/** One operation the learner (or a scenario) asks for, with its arguments as typed. */
+export type Operation =
+  | { op: "malloc"; size: unknown }
+  | { op: "free"; address: unknown }
+  | { op: "realloc"; address: unknown; size: unknown }
+  | { op: "calloc"; count: unknown; size: unknown };
+
+let ready: Promise<unknown> | null = null;
+
+/** Loads the wasm module once; later calls share the same promise. */
+export function loadModule(): Promise<unknown> {
+  ready ??= init();
+  return ready;
+}
+
+/** A heap living in the module's linear memory. */
+export class Engine {
+  readonly #playground: Playground;
+  readonly #memory: WebAssembly.Memory;
+  readonly #stride: number;
+
+  private constructor(playground: Playground) {
+    this.#playground = playground;
+    this.#memory = playground.memory();
+    this.#stride = layoutStride();
+  }
+
+  /** Loads the module (if needed) and makes a heap with `options`. Throws a readable Error. */
+  static async create(options?: PlaygroundOptions): Promise<Engine> {
+    await loadModule();
+    return new Engine(new Playground(options));
+  }
+
+  /** Runs one operation. Throws an Error with the allocator's sentence; the heap is unchanged then. */
+  run(operation: Operation): OpResult {
+    const p = this.#playground;
+    switch (operation.op) {
+      case "malloc":
+        return p.alloc(operation.size) as OpResult;
+      case "free":
+        return p.free(operation.address) as OpResult;
+      case "realloc":
+        return p.realloc(operation.address, operation.size) as OpResult;
+      case "calloc":
+        return p.calloc(operation.count, operation.size) as OpResult;
+    }
+  }
+
+  /** Starts a new, empty heap with these options (the same memory is reused). */
+  reset(options?: PlaygroundOptions): void {
+    this.#playground.reset(options);
+  }
+
+  /** The options in force. */
+  options(): Options {
+    return this.#playground.options() as Options;
+  }
+
+  /** The whole heap as data (slower than `layout`: it is built and copied as objects). */
+  snapshot(): Snapshot {
+    return this.#playground.snapshot() as Snapshot;
+  }
+
+  /** Runs the heap's invariant checker: `undefined` when the heap is sound, else what is wrong. */
+  check(): string | undefined {
+    return this.#playground.check() ?? undefined;
+  }
+
+  /** Refreshes the layout table in Rust and returns a view of it in linear memory. */
+  layout(): Layout {
+    const p = this.#playground;
+    // `layout()` may grow memory (its table is a Vec), so the buffer is read after it.
+    const count = p.layout();
+    const ptr = p.layoutPtr();
+    const buffer = this.#memory.buffer;
+    return {
+      count,
+      stride: this.#stride,
+      table: new Uint32Array(buffer, ptr, count * this.#stride).slice(),
+      heapStart: p.heapStart(),
+      brk: p.brk(),
+      limit: p.limit(),
+      pagesGrown: p.pagesGrown(),
+      memoryBytes: buffer.byteLength,
+    };
+  }
+
+  /** A copy of `length` bytes of linear memory from `address` (cut short at the memory's end). */
+  read(address: number, length: number): Uint8Array {
+    const buffer = this.#memory.buffer;
+    const end = Math.min(buffer.byteLength, address + length);
+    return new Uint8Array(buffer.slice(address, Math.max(address, end)));
+  }
+}

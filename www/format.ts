@@ -1,0 +1,37 @@
+/** Small formatting helpers shared by the diagram, the narration and the panels. */
+
+/** An address as the allocator's messages write it: `0x` and eight hex digits. */
+export function hex(address: number): string {
+  return "0x" + (address >>> 0).toString(16).padStart(8, "0");
+}
+
+/** A byte count with thousands separators: `65,536 bytes`, `1 byte`. */
+export function bytes(n: number): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? "byte" : "bytes"}`;
+}
+
+/** A short byte count for tight labels: `24 B`, `1.5 KiB`, `2 MiB`. */
+export function shortBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${trim(n / 1024)} KiB`;
+  return `${trim(n / (1024 * 1024))} MiB`;
+}
+
+function trim(x: number): string {
+  return x >= 100 ? Math.round(x).toString() : x.toFixed(1).replace(/\.0$/, "");
+}
+
+/** `n` with the noun in the singular or plural: `1 block`, `3 blocks`. */
+export function count(n: number, noun: string, plural = noun + "s"): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? noun : plural}`;
+}
+
+/** A signed byte delta as `sbrk` takes it: `+32`, `-64`. */
+export function signed(n: number): string {
+  return n >= 0 ? `+${n}` : `${n}`;
+}
+
+/** A ratio in [0, 1] as a percentage with one decimal: `37.5%`. */
+export function percent(x: number): string {
+  return `${(x * 100).toFixed(1).replace(/\.0$/, "")}%`;
+}

@@ -1,0 +1,258 @@
+/**
+ * Narration: one plain sentence per operation, built from the events the heap reported, and the
+ * log of every operation so far.
+ */
+
+import type { Operation } from "./engine";
+import { bytes, count, hex, signed } from "./format";
+import type { HeapEvent, OpResult, Options } from "./types";
+
+const POLICY_WORDS: Record<Options["policy"], string> = {
+  "first-fit": "first fit",
+  "next-fit": "next fit",
+  "best-fit": "best fit",
+  "worst-fit": "worst fit",
+  segregated: "the segregated lists",
+};
+
+/** An argument as the learner typed it: addresses in hex, other numbers as they are. */
+function arg(value: unknown, address: boolean): string {
+  if (typeof value === "string") {
+    const text = value.trim();
+    const n = /^(0x[0-9a-f]+|[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?)$/i.test(text) ? Number(text) : NaN;
+    if (Number.isNaN(n)) return JSON.stringify(value);
+    return address && Number.isInteger(n) && n >= 0 && n <= 0xffffffff ? hex(n) : text;
+  }
+  if (typeof value === "number") return address && Number.isInteger(value) && value >= 0 ? hex(value) : String(value);
+  return value === undefined ? "" : String(value);
+}
+
+/** The call as C would write it: `malloc(24)`, `free(0x00110048)`, `realloc(0x00110048, 48)`. */
+export function callText(op: Operation): string {
+  switch (op.op) {
+    case "malloc":
+      return `malloc(${arg(op.size, false)})`;
+    case "free":
+      return `free(${arg(op.address, true)})`;
+    case "realloc":
+      return `realloc(${arg(op.address, true)}, ${arg(op.size, false)})`;
+    case "calloc":
+      return `calloc(${arg(op.count, false)}, ${arg(op.size, false)})`;
+  }
+}
+
+function find<K extends HeapEvent["kind"]>(events: HeapEvent[], kind: K): Extract<HeapEvent, { kind: K }> | undefined {
+  return events.find((e) => e.kind === kind) as Extract<HeapEvent, { kind: K }> | undefined;
+}
+
+function all<K extends HeapEvent["kind"]>(events: HeapEvent[], kind: K): Extract<HeapEvent, { kind: K }>[] {
+  return events.filter((e) => e.kind === kind) as Extract<HeapEvent, { kind: K }>[];
+}
+
+/** What moving the break and growing pages added to an operation, as trailing clauses. */
+function growth(events: HeapEvent[]): string {
+  let out = "";
+  const pages = find(events, "pages-grown");
+  if (pages) {
+    out += `; the break crossed the end of the pages it owns, so memory.grow adds ${count(pages.pages, "page")} of 64 KiB (${pages.total} grown in all)`;
+  }
+  const seg = find(events, "new-segment");
+  if (seg) {
+    out += `; the new pages do not follow the heap (other code grew the memory in between), so a new segment starts at ${hex(seg.start)}, past a gap from ${hex(seg.gapFrom)}`;
+  }
+  return out;
+}
+
+/** What the narration needs to know besides the events. */
+export interface Context {
+  options: Options;
+  headerSize: number;
+  /** Blocks in the heap before the operation. */
+  blocksBefore: number;
+  /** The data size asked for, when the operation asked for one. */
+  requested: number | null;
+  /** Visits beyond those kept as events (a long search is counted, not listed). */
+  moreVisits?: number;
+  /** Of those, visits to free blocks. */
+  moreFreeVisits?: number;
+}
+
+/** The search, as a clause with its subject: "first fit visits 3 blocks". */
+function search(events: HeapEvent[], policy: string, more: number): { text: string; plural: boolean } | null {
+  const cls = find(events, "size-class");
+  if (cls) {
+    return { text: `the segregated lists look in size class ${cls.class} (blocks of ${cls.minSize} bytes or more)`, plural: true };
+  }
+  const visits = all(events, "visit").length + more;
+  return visits > 0 ? { text: `${policy} visits ${count(visits, "block")}`, plural: false } : null;
+}
+
+/** Describes how a new block was found, for malloc, calloc and a moving realloc. */
+function placement(events: HeapEvent[], ctx: Context): string {
+  const policy = POLICY_WORDS[ctx.options.policy];
+  const looked = search(events, policy, ctx.moreVisits ?? 0);
+  const reuse = find(events, "reuse");
+  const split = find(events, "split");
+  const append = find(events, "append");
+  const moved = find(events, "break-moved");
+  const sbrk = moved ? `sbrk(${signed(moved.to - moved.from)}) moves the break from ${hex(moved.from)} to ${hex(moved.to)}` : "the break moves up";
+  if (reuse) {
+    const subject = looked ? `${looked.text} and ${looked.plural ? "reuse" : "reuses"}` : `${policy} reuses`;
+    let s = `${subject} the free block at ${hex(reuse.block + ctx.headerSize)} (${bytes(reuse.size)})`;
+    if (split) {
+      s += `, splitting off the ${bytes(split.restSize)} it does not need as a new free block at ${hex(split.rest + ctx.headerSize)}`;
+    } else if (!ctx.options.split && ctx.requested !== null && reuse.size > Math.max(16, Math.ceil(ctx.requested / 8) * 8)) {
+      s += `, and keeps all of it: this allocator does not split blocks`;
+    }
+    return s + growth(events);
+  }
+  const visits = all(events, "visit");
+  let noFit: string;
+  if (ctx.blocksBefore === 0) noFit = "the heap has no blocks yet";
+  else if (!looked) noFit = "no free block fits";
+  else if (visits.length > 0 && !visits.some((v) => v.free) && !(ctx.moreFreeVisits ?? 0)) noFit = `${looked.text} and ${looked.plural ? "find" : "finds"} no free block`;
+  else noFit = `${looked.text}, but no free block is big enough`;
+  if (append) {
+    return `${noFit}, so ${sbrk}: a new block is written there, header at ${hex(append.block)}, data at ${hex(append.block + ctx.headerSize)}${growth(events)}`;
+  }
+  return looked?.text ?? "done";
+}
+
+/** One sentence for a successful operation. */
+export function narrate(op: Operation, result: OpResult, context: Context): string {
+  const ctx: Context = { ...context, moreVisits: result.moreVisits, moreFreeVisits: result.moreFreeVisits };
+  const call = callText(op);
+  const events = result.events;
+  switch (op.op) {
+    case "malloc":
+      return `${call}: ${placement(events, ctx)}.`;
+    case "calloc":
+      return `${call}: ${placement(events, ctx)}; calloc then fills its data with zeros.`;
+    case "free":
+      return `${call}: ${freeing(events, ctx.headerSize)}.`;
+    case "realloc":
+      return `${call}: ${reallocating(events, ctx)}.`;
+  }
+}
+
+function freeing(events: HeapEvent[], headerSize: number): string {
+  const release = find(events, "release");
+  const merges = all(events, "coalesce");
+  const moved = find(events, "break-moved");
+  const down = moved ? ` from ${hex(moved.from)} to ${hex(moved.to)}` : "";
+  if (release) {
+    if (release.blocks === 1 && merges.length === 0) {
+      return `the last block, so the break moves back down by ${bytes(release.bytes)}${down}`;
+    }
+    const merged = merges.length ? `merges with the free ${merges.length === 1 ? "block" : "blocks"} beside it, ` : "";
+    return `the block ${merged}ends the heap, so ${count(release.blocks, "block")} (${bytes(release.bytes)}, headers included) go back and the break moves down${down}`;
+  }
+  if (merges.length) {
+    const last = merges[merges.length - 1]!;
+    return `the block is marked free and merged with ${merges.length === 1 ? "its free neighbour" : `its ${merges.length} free neighbours`} into one free block of ${bytes(last.size)} at ${hex(last.block + headerSize)}`;
+  }
+  if (find(events, "mark-free")) return "the block is marked free and stays in the chain, to be reused";
+  return "done";
+}
+
+function reallocating(events: HeapEvent[], ctx: Context): string {
+  const inPlace = find(events, "resize-in-place");
+  const move = find(events, "move");
+  if (inPlace) {
+    const verb = inPlace.to > inPlace.from ? "grows" : inPlace.to < inPlace.from ? "shrinks" : "stays";
+    let s = `the block ${verb} in place from ${inPlace.from} to ${bytes(inPlace.to)}`;
+    const split = find(events, "split");
+    if (split) s += `; the ${bytes(split.restSize)} left over become a free block at ${hex(split.rest + ctx.headerSize)}`;
+    if (find(events, "coalesce")) s += `; it takes in the free block after it`;
+    const moved = find(events, "break-moved");
+    if (moved) s += `; sbrk(${signed(moved.to - moved.from)}) moves the break from ${hex(moved.from)} to ${hex(moved.to)}`;
+    return s + growth(events);
+  }
+  if (move) {
+    return `the block cannot grow where it stands; ${placement(events, ctx)}; then ${bytes(move.bytes)} are copied from ${hex(move.from)} to ${hex(move.to)} and the old block is freed`;
+  }
+  return placement(events, ctx);
+}
+
+/** One entry of the log. */
+export interface LogEntry {
+  call: string;
+  text: string;
+  error: boolean;
+  /** For an operation that succeeded: the timeline position after it. */
+  step?: number;
+}
+
+/** The narration banner (the latest sentence) and the log of every operation. */
+export class Narration {
+  readonly #banner: HTMLElement;
+  readonly #log: HTMLOListElement;
+  readonly entries: LogEntry[] = [];
+
+  /** `onStep` is called with a step's position when its log entry is chosen. */
+  constructor(banner: HTMLElement, log: HTMLOListElement, onStep: (step: number) => void) {
+    this.#banner = banner;
+    this.#log = log;
+    const choose = (e: Event): void => {
+      const li = (e.target as Element).closest<HTMLElement>("li[data-step]");
+      if (li) onStep(Number(li.dataset.step));
+    };
+    log.addEventListener("click", choose);
+    log.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        choose(e);
+      }
+    });
+  }
+
+  /** Adds a sentence to the log (newest first) and shows it as the latest. */
+  say(entry: LogEntry): void {
+    if (entry.step !== undefined) this.#dropUndone();
+    this.entries.push(entry);
+    if (!entry.error) this.#banner.textContent = entry.text;
+    // Newest first, numbered in the text rather than by the list, so that adding an entry
+    // leaves the others untouched (list numbering would mark every item for layout again).
+    const li = document.createElement("li");
+    if (entry.error) li.className = "error";
+    if (entry.step !== undefined) {
+      li.dataset.step = String(entry.step);
+      li.tabIndex = 0;
+      li.title = "Go back to the heap as it was after this step";
+    }
+    const n = document.createElement("span");
+    n.className = "n";
+    n.textContent = String(this.entries.length);
+    li.append(n, entry.text);
+    this.#log.prepend(li);
+    // Keep the log bounded: a scripted run of thousands of operations should not slow the page.
+    if (this.#log.childElementCount > 200) this.#log.lastElementChild!.remove();
+  }
+
+  /** Shows the heap at timeline position `step`: `text` in the banner, later steps as undone. */
+  showStep(step: number, text: string): void {
+    this.#banner.textContent = text;
+    for (const li of this.#log.querySelectorAll<HTMLElement>("li[data-step]")) {
+      const n = Number(li.dataset.step);
+      li.classList.toggle("undone", n > step);
+      li.classList.toggle("current", n === step);
+    }
+  }
+
+  /** Starts over, with `text` as the banner. */
+  clear(text: string): void {
+    this.entries.length = 0;
+    this.#log.replaceChildren();
+    this.#banner.textContent = text;
+  }
+
+  /** Removes the entries of undone steps (and the errors among them), as a new step replaces them. */
+  #dropUndone(): void {
+    const undone = this.#log.querySelectorAll("li.undone");
+    if (undone.length === 0) return;
+    // Everything above the newest kept step goes: the undone steps and the errors tried since.
+    const kept = this.#log.querySelector("li[data-step]:not(.undone)");
+    while (this.#log.firstElementChild && this.#log.firstElementChild !== kept) this.#log.firstElementChild.remove();
+    for (const li of this.#log.querySelectorAll("li.current")) li.classList.remove("current");
+  }
+}

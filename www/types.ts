@@ -1,0 +1,116 @@
+/**
+ * The data the wasm `Playground` hands to JavaScript, typed.
+ *
+ * Mirrors crate/src/snapshot.rs, crate/src/observer.rs and crate/src/heap/policy.rs field for
+ * field (serde renames them to camelCase, event kinds to kebab-case). Addresses and sizes are
+ * plain numbers: on wasm32 every `usize` fits in a JavaScript number exactly.
+ */
+
+/** The placement policies, as `Policy::name` spells them. */
+export type Policy = "first-fit" | "next-fit" | "best-fit" | "worst-fit" | "segregated";
+
+/** Every policy, in the order of `Policy::ALL`. */
+export const POLICIES: readonly Policy[] = ["first-fit", "next-fit", "best-fit", "worst-fit", "segregated"];
+
+/** What `new Playground(options)` and `reset(options)` accept. Unknown fields are refused. */
+export interface PlaygroundOptions {
+  /** Start from these options, then apply the other fields: "seed" is the brief's allocator. */
+  preset?: "seed" | "default";
+  policy?: Policy;
+  split?: boolean;
+  coalesce?: boolean;
+  trim?: boolean;
+}
+
+/** The options in force (`Options`, serialised). */
+export interface Options {
+  policy: Policy;
+  split: boolean;
+  coalesce: boolean;
+  trim: boolean;
+}
+
+/** `Pages`: page accounting of a backend that grows memory in pages. */
+export interface Pages {
+  pageSize: number;
+  grown: number;
+}
+
+/** `Segment`: a run of adjacent blocks. */
+export interface Segment {
+  start: number;
+  end: number;
+}
+
+/** `BlockSnapshot`: one block, a header then its data. */
+export interface BlockSnapshot {
+  header: number;
+  data: number;
+  size: number;
+  headerSize: number;
+  free: boolean;
+  /** The header of the following block, or 0 (null) for the last. */
+  next: number;
+  segment: number;
+}
+
+/** `FreeList`: one size class of the segregated policy. */
+export interface FreeList {
+  class: number;
+  minSize: number;
+  blocks: number[];
+}
+
+/** `Totals`: sums over the blocks. */
+export interface Totals {
+  blocks: number;
+  freeBlocks: number;
+  used: number;
+  free: number;
+  overhead: number;
+  largestFree: number;
+  fragmentation: number;
+  extent: number;
+}
+
+/** `Snapshot`: the whole heap at one moment. */
+export interface Snapshot {
+  heapStart: number;
+  brk: number;
+  headerSize: number;
+  align: number;
+  pages: Pages | null;
+  policy: Policy;
+  segments: Segment[];
+  blocks: BlockSnapshot[];
+  freeLists: FreeList[];
+  totals: Totals;
+}
+
+/** `Event`: one thing the heap did, tagged by `kind`. */
+export type HeapEvent =
+  | { kind: "visit"; block: number; size: number; free: boolean; fits: boolean }
+  | { kind: "size-class"; class: number; minSize: number }
+  | { kind: "reuse"; block: number; size: number }
+  | { kind: "split"; block: number; size: number; rest: number; restSize: number }
+  | { kind: "append"; block: number; size: number }
+  | { kind: "mark-free"; block: number; size: number }
+  | { kind: "coalesce"; block: number; absorbed: number; size: number }
+  | { kind: "release"; block: number; blocks: number; bytes: number }
+  | { kind: "break-moved"; from: number; to: number }
+  | { kind: "pages-grown"; pages: number; total: number }
+  | { kind: "new-segment"; gapFrom: number; start: number }
+  | { kind: "resize-in-place"; block: number; from: number; to: number }
+  | { kind: "move"; from: number; to: number; bytes: number };
+
+/** What `alloc`, `free`, `realloc` and `calloc` return when they succeed. */
+export interface OpResult {
+  /** The data address handed out (`null` for `free`). */
+  address: number | null;
+  /** What the heap did, in order. A long search keeps its first visits as events. */
+  events: HeapEvent[];
+  /** Visits beyond those listed in `events`, only counted. */
+  moreVisits: number;
+  /** Of those, visits to free blocks. */
+  moreFreeVisits: number;
+}

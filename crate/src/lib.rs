@@ -21,6 +21,7 @@
 //! - `snapshot` (feature `alloc`): the heap as data.
 //! - [`global`]: a `GlobalAlloc` adapter.
 //! - `trace` (feature `alloc`): malloc-lab trace files.
+//! - `scenario` (feature `alloc`): the playground's scenario scripts (`a = malloc(16); free(a)`).
 //!
 //! ```
 //! use brkalloc::{ArenaBreak, Heap, Options};
@@ -47,6 +48,8 @@ pub mod brk;
 pub mod global;
 pub mod heap;
 pub mod observer;
+#[cfg(feature = "alloc")]
+pub mod scenario;
 #[cfg(feature = "alloc")]
 pub mod snapshot;
 #[cfg(feature = "alloc")]

@@ -59,6 +59,16 @@ pub enum Event {
         /// Its data size.
         size: usize,
     },
+    /// The last block was free but too small, so the break moved up to make it big enough,
+    /// instead of a new block being appended after it.
+    Extend {
+        /// The block's header.
+        block: usize,
+        /// Its data size before.
+        from: usize,
+        /// Its data size after.
+        to: usize,
+    },
     /// A block was marked free and stays in the chain, to be reused.
     MarkFree {
         /// The block's header.

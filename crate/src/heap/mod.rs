@@ -164,7 +164,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     pub fn free(&mut self, ptr: *mut u8) -> Result<(), FreeError> {
         let (b, prev) = self.find_used(ptr.addr())?;
         // SAFETY: `find_used` found `b` on the chain, used, and `prev` just before it.
-        unsafe { self.free_block(b, prev) };
+        unsafe { self.free_block(b, prev, true) };
         Ok(())
     }
 
@@ -176,7 +176,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         let (b, _) = self.find_used(ptr.addr())?;
         let need = data_size(new_size).ok_or(AllocError::TooLarge { size: new_size })?;
         // SAFETY: `b` is a used block on the chain.
-        let p = unsafe { self.realloc_block(b, need, ALIGN) }.map_err(|cause| {
+        let p = unsafe { self.realloc_block(b, need, ALIGN, true) }.map_err(|cause| {
             AllocError::OutOfMemory {
                 size: new_size,
                 cause,
@@ -185,7 +185,13 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         Ok(p)
     }
 
-    /// `free` without validation.
+    /// `free` without validation, in constant time.
+    ///
+    /// It gives the last block back through the break like [`free`](Heap::free) whenever it
+    /// knows the block before it without walking the chain (as it does right after that block
+    /// was appended). Otherwise the last block stays, free and ready for reuse: the next
+    /// allocation takes or extends it, and the next checked `free` near the end of the heap
+    /// trims it.
     ///
     /// # Safety
     ///
@@ -195,7 +201,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         let b = Block::from_data(ptr.as_ptr());
         // SAFETY: the caller guarantees `b` is a live used block; the block before it is
         // unknown (null), which `free_block` handles.
-        unsafe { self.free_block(b, Block::NULL) }
+        unsafe { self.free_block(b, Block::NULL, false) }
     }
 
     /// `realloc` without validation, keeping `layout.align()`. Returns `None`, with nothing
@@ -214,7 +220,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         let need = data_size(new_size)?;
         let b = Block::from_data(ptr.as_ptr());
         // SAFETY: the caller guarantees `b` is a live used block.
-        unsafe { self.realloc_block(b, need, layout.align().max(ALIGN)) }.ok()
+        unsafe { self.realloc_block(b, need, layout.align().max(ALIGN), false) }.ok()
     }
 
     /// Forgets every block and moves the break back down as far as it goes: to the start of

@@ -162,10 +162,16 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// Frees the used block `b`: marks it free, merges it with free neighbours (coalescing),
     /// and when the end of the heap is free, gives it back through the break.
     ///
+    /// The block before the freed one is needed only to give the end of the heap back. When
+    /// it is not known (`prev` null, from the unchecked path) and not cached, finding it means
+    /// walking the chain; `walk` says whether that is allowed. The checked path (which walks
+    /// anyway) allows it; the unchecked path, which must stay constant-time, does not, and then
+    /// leaves a free last block in place, filed for reuse, where `append` can extend it.
+    ///
     /// # Safety
     ///
     /// `b` is a live used block; `prev` is the block before it in the chain, or null if unknown.
-    pub(super) unsafe fn free_block(&mut self, b: Block, prev: Block) {
+    pub(super) unsafe fn free_block(&mut self, b: Block, prev: Block, walk: bool) {
         // SAFETY: `b` is live (caller); its adjacent neighbours are live by invariant 2, and the
         // PREV_FREE flag guarantees a footer before it (invariant 4).
         unsafe {
@@ -194,7 +200,17 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 }
             }
             self.file(b);
-            if b == self.tail {
+            // The end of the heap is free when `b` is the last block or, with trimming, when
+            // only free blocks follow it (a last block an earlier unchecked free left in place).
+            let mut ends_free = b == self.tail;
+            if !ends_free && self.config.trim() {
+                let mut x = b;
+                while x.next_is_adjacent() && x.next().is_free() {
+                    x = x.next();
+                }
+                ends_free = x == self.tail;
+            }
+            if ends_free {
                 let mut run = b;
                 if self.config.trim() {
                     while run.has(PREV_FREE) {
@@ -202,26 +218,30 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                         prev = Block::NULL;
                     }
                 }
-                self.release(run, prev);
+                self.release(run, prev, walk);
             }
         }
     }
 
-    /// The block before `b` in the chain (null for the first). Uses `known` or the cached block
-    /// before the tail when it can, else walks the chain from the start.
+    /// The block before `b` in the chain (null for the first), from `known`, the first block,
+    /// or the cached block before the tail; else by walking the chain from the start if `walk`
+    /// allows, or `None`.
     ///
     /// # Safety
     ///
     /// `b` is a live block; `known` is null or the block before `b`.
-    unsafe fn prev_of(&self, b: Block, known: Block) -> Block {
+    unsafe fn prev_of(&self, b: Block, known: Block, walk: bool) -> Option<Block> {
         if b == self.head {
-            return Block::NULL;
+            return Some(Block::NULL);
         }
         if !known.is_null() {
-            return known;
+            return Some(known);
         }
         if b == self.tail && !self.before_tail.is_null() {
-            return self.before_tail;
+            return Some(self.before_tail);
+        }
+        if !walk {
+            return None;
         }
         let mut p = self.head;
         // SAFETY: every block on the chain is live, and `b` is on it, after `head`.
@@ -230,7 +250,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 p = p.next();
             }
         }
-        p
+        Some(p)
     }
 
     /// Gives back the free blocks from `run` to the last one by moving the break down.
@@ -240,8 +260,8 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// # Safety
     ///
     /// `run` is live and every block from it to the tail is free and filed; `known` is null or
-    /// the block before `run`.
-    pub(super) unsafe fn release(&mut self, run: Block, known: Block) {
+    /// the block before `run`. When that block is unknown and `walk` is false, nothing happens.
+    pub(super) unsafe fn release(&mut self, run: Block, known: Block, walk: bool) {
         // SAFETY: all blocks from `run` to the tail are live (caller); they are taken off their
         // lists before the break moves, and put back if it does not.
         unsafe {
@@ -254,7 +274,9 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                     return;
                 }
             }
-            let prev = self.prev_of(run, known);
+            let Some(prev) = self.prev_of(run, known, walk) else {
+                return;
+            };
             let mut count = 0;
             let mut x = run;
             while !x.is_null() {
@@ -293,6 +315,53 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 from: from.addr(),
                 to: self.end.addr(),
             });
+        }
+    }
+
+    /// With coalescing on, a free last block that is too small is made big enough by moving
+    /// the break up by the difference, rather than left behind a new block. `Ok(None)` when
+    /// that does not apply (or the break jumped: the new region then becomes a free block and
+    /// the caller appends as usual).
+    fn extend_tail(
+        &mut self,
+        need: usize,
+        align: usize,
+    ) -> Result<Option<NonNull<u8>>, BreakError> {
+        let t = self.tail;
+        if !self.config.coalesce() || align > ALIGN || t.is_null() {
+            return Ok(None);
+        }
+        // SAFETY: the tail is live when not null.
+        if !unsafe { t.is_free() } || self.brk.current() != self.end {
+            return Ok(None);
+        }
+        // SAFETY: `t` is the live, free, filed last block; the break hands out the bytes right
+        // after it when `p == self.end`.
+        unsafe {
+            let from = t.size();
+            let extra = need.saturating_sub(from);
+            if extra > 0 {
+                let p = self.brk.sbrk(extra as isize)?;
+                if p != self.end {
+                    self.claim_region(p, extra);
+                    return Ok(None);
+                }
+                self.unfile(t);
+                t.set_size(from + extra);
+                t.write_footer();
+                self.end = p.add(extra);
+                self.file(t);
+                self.observer.event(Event::BreakMoved {
+                    from: p.addr(),
+                    to: self.end.addr(),
+                });
+                self.observer.event(Event::Extend {
+                    block: t.addr(),
+                    from,
+                    to: from + extra,
+                });
+            }
+            Ok(Some(self.take(t, need, 0)))
         }
     }
 
@@ -363,13 +432,16 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// lead gap block when `align` needs one), linked to the end of the chain.
     pub(super) fn append(&mut self, need: usize, align: usize) -> Result<NonNull<u8>, BreakError> {
         let pages_before = self.brk.pages();
+        if let Some(p) = self.extend_tail(need, align)? {
+            return Ok(p);
+        }
         let oom = BreakError::OutOfMemory {
             requested: need.saturating_add(HEADER_SIZE),
         };
         // Bytes to add from an aligned header position `h`: (lead gap, total).
         let plan = |h: usize| -> Option<(usize, usize)> {
             let data = h.checked_add(HEADER_SIZE)?;
-            let gap = if data % align == 0 {
+            let gap = if data & (align - 1) == 0 {
                 0
             } else {
                 round_up(

@@ -13,7 +13,7 @@ use crate::observer::{Event, Observer};
 
 impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// Resizes the used block `b` to hold `need` bytes (rounded), keeping alignment `align`
-    /// if it has to move. On error nothing changed.
+    /// if it has to move. On error nothing changed. `walk` is as for `free_block`.
     ///
     /// # Safety
     ///
@@ -23,6 +23,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         b: Block,
         need: usize,
         align: usize,
+        walk: bool,
     ) -> Result<NonNull<u8>, BreakError> {
         // SAFETY: `b` is live (caller); its adjacent next is live (invariant 2).
         unsafe {
@@ -69,7 +70,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 to: new.as_ptr().addr(),
                 bytes: old,
             });
-            self.free_block(b, Block::NULL);
+            self.free_block(b, Block::NULL, walk);
             Ok(new)
         }
     }
@@ -91,7 +92,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             self.file(rest);
             if rest == self.tail {
                 debug_assert!(!rest.has(PREV_FREE));
-                self.release(rest, b);
+                self.release(rest, b, false);
             }
         }
     }

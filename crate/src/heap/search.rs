@@ -20,7 +20,7 @@ pub(super) unsafe fn fits(b: Block, need: usize, align: usize) -> Option<usize> 
     // SAFETY: the caller guarantees `b` is live.
     let size = unsafe { b.size() };
     let data = b.data().addr();
-    let gap = if data % align == 0 {
+    let gap = if data & (align - 1) == 0 {
         0
     } else {
         round_up(

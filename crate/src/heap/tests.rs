@@ -203,3 +203,51 @@ fn recorder_counts_visits_past_its_limit() {
     r.take();
     assert_eq!((r.more_visits, r.more_free_visits), (0, 0));
 }
+
+#[test]
+fn unchecked_free_keeps_a_last_block_it_cannot_unlink_cheaply() {
+    use crate::observer::{Event, Recorder};
+    let mut buf = vec![MaybeUninit::new(0u8); 1 << 14];
+    let mut heap = Heap::with_observer(
+        ArenaBreak::new(&mut buf),
+        SegregatedConfig,
+        Recorder::default(),
+    );
+    let a = heap.alloc(64).unwrap();
+    let b = heap.alloc(64).unwrap();
+    let c = heap.alloc(64).unwrap();
+    let top = heap.brk();
+    // SAFETY: `c` is live; the block before it (b) is known: it was the last block before c.
+    unsafe { heap.free_unchecked(c) };
+    assert_eq!(
+        heap.brk(),
+        top - HEADER_SIZE - 64,
+        "c went back through the break"
+    );
+    // SAFETY: `b` is live. The block before it is no longer known without a walk.
+    unsafe { heap.free_unchecked(b) };
+    heap.check().unwrap();
+    let last = heap.blocks().last().unwrap();
+    assert_eq!(
+        (last.data, last.free),
+        (b.as_ptr().addr(), true),
+        "b stays, free"
+    );
+    // A larger request extends the free last block instead of appending after it.
+    heap.observer_mut().take();
+    let d = heap.alloc(200).unwrap();
+    assert_eq!(d, b);
+    let grown = data_size(200).unwrap();
+    assert!(heap.observer().events.iter().any(|e| *e
+        == Event::Extend {
+            block: d.as_ptr().addr() - HEADER_SIZE,
+            from: 64,
+            to: grown
+        }));
+    heap.check().unwrap();
+    // The checked free walks, so it always gives the end of the heap back.
+    heap.free(d.as_ptr()).unwrap();
+    heap.free(a.as_ptr()).unwrap();
+    assert_eq!(heap.blocks().count(), 0);
+    heap.check().unwrap();
+}

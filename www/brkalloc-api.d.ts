@@ -15,6 +15,12 @@ export default function init(
 /** Number of `u32` fields per block in the layout table. */
 export function layoutStride(): number;
 
+/** Reads a scenario script into `{steps}`; throws `Error("line L, column C: …")`. */
+export function parseScenario(text: string): unknown;
+
+/** Makes a malloc-lab trace (`.rep` text) of a kind the generator knows. */
+export function generateTrace(kind: string, ops: number, seed: number): string;
+
 /** A heap in this module's linear memory, grown with `memory.grow`, driven from JavaScript. */
 export class Playground {
   constructor(options?: unknown);
@@ -34,4 +40,6 @@ export class Playground {
   pagesGrown(): number;
   layout(): number;
   layoutPtr(): number;
+  loadTrace(text: string): unknown;
+  replayTrace(maxOps: number, sampleEvery: number): unknown;
 }

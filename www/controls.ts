@@ -40,22 +40,30 @@ function field(input: HTMLInputElement): string | undefined {
   return text === "" ? undefined : text;
 }
 
-function byId<T extends HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`the page has no #${id}`);
-  return el as T;
-}
+/** Where the controls live: the page, or a playground element's shadow root. */
+export type Root = Document | ShadowRoot;
 
-/** Binds the controls of index.html. */
+/** Binds the operation forms and the allocator menu found in `root` (see index.html). */
 export class Controls {
-  readonly #select = byId<HTMLSelectElement>("allocator");
-  readonly #split = byId<HTMLInputElement>("opt-split");
-  readonly #coalesce = byId<HTMLInputElement>("opt-coalesce");
-  readonly #trim = byId<HTMLInputElement>("opt-trim");
-  readonly #reallocAddress = byId<HTMLInputElement>("realloc-address");
-  readonly #freeAddress = byId<HTMLInputElement>("free-address");
+  readonly #select: HTMLSelectElement;
+  readonly #split: HTMLInputElement;
+  readonly #coalesce: HTMLInputElement;
+  readonly #trim: HTMLInputElement;
+  readonly #reallocAddress: HTMLInputElement;
+  readonly #freeAddress: HTMLInputElement;
 
-  constructor(events: ControlEvents) {
+  constructor(root: Root, events: ControlEvents) {
+    const byId = <T extends HTMLElement>(id: string): T => {
+      const el = root.getElementById(id);
+      if (!el) throw new Error(`the playground has no #${id}`);
+      return el as T;
+    };
+    this.#select = byId<HTMLSelectElement>("allocator");
+    this.#split = byId<HTMLInputElement>("opt-split");
+    this.#coalesce = byId<HTMLInputElement>("opt-coalesce");
+    this.#trim = byId<HTMLInputElement>("opt-trim");
+    this.#reallocAddress = byId<HTMLInputElement>("realloc-address");
+    this.#freeAddress = byId<HTMLInputElement>("free-address");
     for (const a of ALLOCATORS) this.#select.add(new Option(a.label, a.id));
     this.#select.add(new Option("Custom options", "custom"));
     this.#select.options[this.#select.options.length - 1]!.disabled = true;
@@ -125,4 +133,15 @@ export class Controls {
 export function allocatorFromUrl(search: string): PlaygroundOptions {
   const id = new URLSearchParams(search).get("allocator");
   return ALLOCATORS.find((a) => a.id === id)?.options ?? { preset: "seed" };
+}
+
+/** A short name for a set of options: "seed", "best fit + split + coalesce + trim", … */
+export function optionsLabel(o: Options): string {
+  if (o.policy === "first-fit" && !o.split && !o.coalesce && !o.trim) return "Seed (first fit, no split, no coalesce)";
+  const parts = [o.policy.replace("-", " ")];
+  if (o.split) parts.push("split");
+  if (o.coalesce) parts.push("coalesce");
+  if (o.trim) parts.push("trim");
+  const text = parts.join(" + ");
+  return text[0]!.toUpperCase() + text.slice(1);
 }

@@ -7,11 +7,15 @@
  * handful of attributes, not the page.
  *
  * The contract for tests and tutorial authors: every block element carries `data-address` (its
- * data address, decimal), `data-size` (data bytes) and `data-free` ("true"/"false"); the break
- * marker carries `data-brk` (decimal).
+ * data address, decimal), `data-size` (data bytes) and `data-free` ("true"/"false"), and
+ * `data-names` when a script named it; the break marker carries `data-brk` (decimal).
+ *
+ * Blocks slide, grow and shrink into place (CSS transitions on position and width), a block that
+ * appears grows in and one that disappears fades out; `prefers-reduced-motion` turns all of it off.
  */
 
 import { FIELD, FLAG_FREE, type Layout } from "./engine";
+import type { PointerName } from "./timeline";
 import { hex, shortBytes, bytes as bytesText } from "./format";
 import { COMPACT, READABLE, firstOnRow, fitZoom, layOut, type Geometry, type Scale } from "./geometry";
 
@@ -40,6 +44,14 @@ export interface DiagramEvents {
   inspect(address: number): void;
 }
 
+/** How the diagram fits where it is placed. */
+export interface DiagramOptions {
+  /** The tallest the viewport may grow before it scrolls, in pixels (default: most of the window). */
+  maxHeight?: () => number;
+  /** The shortest it gets, however small the heap (default 240 pixels). */
+  minHeight?: number;
+}
+
 /** The state last written to one block element, to write only what changes. */
 interface BlockView {
   el: HTMLElement;
@@ -50,6 +62,8 @@ interface BlockView {
   inPath: SVGPathElement;
   svg: SVGSVGElement;
   nullTag: HTMLElement;
+  names: HTMLElement;
+  namesKey: string;
   seen: number;
   x: number;
   y: number;
@@ -86,10 +100,16 @@ export class Diagram {
   /** The layout drawn before the last update: blocks not in it are new, and flash once. */
   #previous: Layout | null = null;
   #flashNew = false;
+  /** Pointer names by data address, from the timeline. */
+  #names = new Map<number, PointerName[]>();
+  readonly #maxHeight: () => number;
+  readonly #minHeight: number;
 
-  constructor(viewport: HTMLElement, events: DiagramEvents) {
+  constructor(viewport: HTMLElement, events: DiagramEvents, options: DiagramOptions = {}) {
     this.viewport = viewport;
     this.#events = events;
+    this.#maxHeight = options.maxHeight ?? maxHeight;
+    this.#minHeight = options.minHeight ?? 240;
     this.#plane = document.createElement("div");
     this.#plane.className = "plane";
     viewport.append(this.#plane);
@@ -140,6 +160,22 @@ export class Diagram {
     };
     this.#plane.addEventListener("focusin", inspect);
     this.#plane.addEventListener("pointerover", inspect);
+  }
+
+  /** Sets the names scripts gave blocks (by data address); drawn at the next update. */
+  setNames(names: Map<number, PointerName[]>): void {
+    this.#names = names;
+  }
+
+  /** The layout drawn last. */
+  get layout(): Layout | null {
+    return this.#layout;
+  }
+
+  /** How the diagram is drawn now: its scale (pixels per byte, narrowest parts, row width) and whether it fits the whole heap. */
+  get view(): { fit: boolean; zoom: number; minHeader: number; minData: number; width: number } {
+    const s = this.#layout ? this.#scale() : { ...READABLE, zoom: this.#zoom, width: this.#width };
+    return { fit: this.#fit, zoom: s.zoom, minHeader: s.minHeader, minData: s.minData, width: this.#width };
   }
 
   /** Draws `layout`, which replaces the one drawn before. */
@@ -210,7 +246,7 @@ export class Diagram {
   #scale(): Scale {
     const layout = this.#layout!;
     if (this.#fit) {
-      const rows = Math.max(1, Math.floor(maxHeight() / rowHeight(this.#rows)) - 1);
+      const rows = Math.max(1, Math.floor(this.#maxHeight() / rowHeight(this.#rows)) - 1);
       // Bytes of the heap itself: gaps between segments are drawn at a fixed width.
       let total = 0;
       for (let i = 0; i < layout.count; i++) {
@@ -229,7 +265,7 @@ export class Diagram {
     const content = this.#geometry.rows * rowHeight(this.#rows);
     this.#plane.style.height = `${content}px`;
     // The viewport grows with the heap up to most of the window, then scrolls.
-    const height = `${Math.round(Math.min(Math.max(240, content + 24), maxHeight()))}px`;
+    const height = `${Math.round(Math.min(Math.max(Math.min(this.#minHeight, this.#maxHeight()), content + 24), this.#maxHeight()))}px`;
     if (this.viewport.style.height !== height) this.viewport.style.height = height;
     this.#paint();
   }
@@ -258,11 +294,14 @@ export class Diagram {
       }
       v.seen = gen;
       this.#writeBlock(v, layout, g, i, rh);
-      if (fresh && previous && previous.count > 0 && !hasHeader(previous, header)) flash(v.el);
+      if (fresh && previous && previous.count > 0 && !hasHeader(previous, header)) appear(v.el);
     }
     for (const [header, v] of this.#blocks) {
       if (v.seen !== gen) {
-        v.el.remove();
+        // A block the operation removed (merged into a neighbour, given back) fades out; one
+        // merely scrolled out of view just goes.
+        if (previous && !hasHeader(layout, header)) vanish(v.el);
+        else v.el.remove();
         this.#blocks.delete(header);
       }
     }
@@ -279,7 +318,7 @@ export class Diagram {
     el.innerHTML =
       `<div class="hdr"><span class="hdr-label">hdr</span><span class="hdr-bytes"></span></div>` +
       `<div class="dat"><span class="dat-kind"></span><span class="dat-size"></span><code class="dat-addr"></code></div>` +
-      `<span class="null-tag">null</span>`;
+      `<span class="null-tag">null</span><span class="names" hidden></span>`;
     const svg = document.createElementNS(SVG_NS, "svg");
     svg.setAttribute("class", "next-arrow");
     svg.setAttribute("aria-hidden", "true");
@@ -296,6 +335,8 @@ export class Diagram {
       addr: el.querySelector(".dat-addr")!,
       kind: el.querySelector(".dat-kind")!,
       nullTag: el.querySelector(".null-tag")!,
+      names: el.querySelector(".names")!,
+      namesKey: "",
       path,
       inPath,
       svg,
@@ -351,8 +392,33 @@ export class Diagram {
       el.classList.toggle("clipped", clipped);
       v.clipped = clipped;
     }
-    if (data !== v.data || size !== v.dataSize || free !== v.free) {
-      const changed = v.data !== -1;
+    const names = this.#names.get(data);
+    const namesKey = names ? names.map((n) => (n.dangling ? `~${n.name}` : n.name)).join(" ") : "";
+    const namesChanged = namesKey !== v.namesKey;
+    if (namesChanged) {
+      v.namesKey = namesKey;
+      if (names) {
+        el.dataset.names = names.map((n) => n.name).join(" ");
+        v.names.replaceChildren(
+          ...names.map((n) => {
+            const tag = document.createElement("span");
+            tag.className = n.dangling ? "name dangling" : "name";
+            tag.textContent = n.name;
+            tag.title = n.dangling
+              ? `${n.name} still holds ${hex(data)}, but the block it was given has been freed (or moved): a dangling pointer`
+              : `${n.name} = ${hex(data)}`;
+            return tag;
+          }),
+        );
+        v.names.hidden = false;
+      } else {
+        delete el.dataset.names;
+        v.names.replaceChildren();
+        v.names.hidden = true;
+      }
+    }
+    if (data !== v.data || size !== v.dataSize || free !== v.free || namesChanged) {
+      const changed = v.data !== -1 && (data !== v.data || size !== v.dataSize || free !== v.free);
       el.dataset.address = String(data);
       el.dataset.size = String(size);
       el.dataset.free = String(free);
@@ -363,9 +429,12 @@ export class Diagram {
       v.size.textContent = shortBytes(size);
       v.addr.textContent = hex(data);
       (el.querySelector(".hdr-bytes") as HTMLElement).textContent = `${data - header} B`;
+      const named = names
+        ? ` Named ${names.map((n) => (n.dangling ? `${n.name} (dangling)` : n.name)).join(", ")}.`
+        : "";
       el.setAttribute(
         "aria-label",
-        `${free ? "Free" : "Used"} block at ${hex(data)}, ${bytesText(size)} of data after a ${data - header}-byte header. ` +
+        `${free ? "Free" : "Used"} block at ${hex(data)}, ${bytesText(size)} of data after a ${data - header}-byte header.${named} ` +
           (free ? "Already free." : "Press Enter to free it."),
       );
       el.title = `${free ? "free" : "used"} · ${bytesText(size)} at ${hex(data)} · header at ${hex(header)}` +
@@ -582,11 +651,50 @@ function setStyle(el: HTMLElement | SVGElement, property: string, value: string)
   if (el.style.getPropertyValue(property) !== value) el.style.setProperty(property, value);
 }
 
+/** Whether blocks may move: not when the reader asked for reduced motion. */
+function animated(el: HTMLElement): boolean {
+  return typeof el.animate === "function" && !reducedMotion.matches;
+}
+
 /** Briefly highlights an element that the last operation changed. */
 function flash(el: HTMLElement): void {
-  if (typeof el.animate !== "function" || reducedMotion.matches) return;
+  if (!animated(el)) return;
   el.animate(
     [{ boxShadow: "0 0 0 4px rgba(0, 158, 115, 0.55)" }, { boxShadow: "0 0 0 0 rgba(0, 158, 115, 0)" }],
     { duration: 900, easing: "ease-out" },
+  );
+}
+
+/** A block the last operation created grows in from its left edge (where its header is). */
+function appear(el: HTMLElement): void {
+  if (!animated(el)) return;
+  el.animate(
+    [
+      { transform: "scaleX(0.2)", opacity: 0.2, boxShadow: "0 0 0 4px rgba(0, 158, 115, 0.55)" },
+      { transform: "scaleX(1)", opacity: 1, boxShadow: "0 0 0 4px rgba(0, 158, 115, 0.4)", offset: 0.4 },
+      { transform: "scaleX(1)", opacity: 1, boxShadow: "0 0 0 0 rgba(0, 158, 115, 0)" },
+    ],
+    { duration: 700, easing: "ease-out" },
+  );
+}
+
+/**
+ * A block the last operation removed fades out where it was, as a copy without the block's
+ * class, data or focus, so that nothing reads it as part of the heap while it goes.
+ */
+function vanish(el: HTMLElement): void {
+  if (!animated(el)) {
+    el.remove();
+    return;
+  }
+  el.className = "ghost " + el.className.replace(/\bblock\b/, "").trim();
+  el.removeAttribute("tabindex");
+  el.removeAttribute("role");
+  el.removeAttribute("aria-label");
+  el.setAttribute("aria-hidden", "true");
+  for (const key of Object.keys(el.dataset)) delete el.dataset[key];
+  el.animate([{ opacity: 1 }, { opacity: 0, transform: "scaleY(0.6)" }], { duration: 260, easing: "ease-in" }).finished.then(
+    () => el.remove(),
+    () => el.remove(),
   );
 }

@@ -4,8 +4,8 @@
  * `WebAssembly.Memory`. Everything the allocator decides happens in Rust; this file only types it.
  */
 
-import init, { Playground, layoutStride } from "#brkalloc";
-import type { OpResult, Options, PlaygroundOptions, Snapshot } from "./types";
+import init, { Playground, generateTrace, layoutStride, parseScenario } from "#brkalloc";
+import type { OpResult, Options, PlaygroundOptions, Scenario, Snapshot, TraceProgress, TraceSummary } from "./types";
 
 /** Field offsets of one block's row in the layout table (see `Playground::layout` in wasm.rs). */
 export const FIELD = { header: 0, data: 1, size: 2, flags: 3, next: 4 } as const;
@@ -42,6 +42,19 @@ let ready: Promise<unknown> | null = null;
 export function loadModule(): Promise<unknown> {
   ready ??= init();
   return ready;
+}
+
+/**
+ * Reads a scenario script with the Rust parser (the module must be loaded). Throws an Error
+ * whose message is `line L, column C: what was expected`.
+ */
+export function readScenario(text: string): Scenario {
+  return parseScenario(text) as Scenario;
+}
+
+/** A malloc-lab trace of one of the generator's kinds ("random", "small-large", "grow", "coalesce"), as `.rep` text. */
+export function makeTrace(kind: string, ops: number, seed: number): string {
+  return generateTrace(kind, ops, seed);
 }
 
 /** A heap living in the module's linear memory. */
@@ -114,6 +127,31 @@ export class Engine {
       pagesGrown: p.pagesGrown(),
       memoryBytes: buffer.byteLength,
     };
+  }
+
+  /** The address of the first header (or of the break, when there is no block). */
+  heapStart(): number {
+    return this.#playground.heapStart();
+  }
+
+  /** The number of blocks (refreshes the layout table). */
+  blockCount(): number {
+    return this.#playground.layout();
+  }
+
+  /** Reads a malloc-lab trace and starts an empty heap to replay it in; throws a readable Error. */
+  loadTrace(text: string): TraceSummary {
+    return this.#playground.loadTrace(text) as TraceSummary;
+  }
+
+  /** Replays up to `maxOps` more operations of the loaded trace, sampling every `sampleEvery`. */
+  replayTrace(maxOps: number, sampleEvery: number): TraceProgress {
+    return this.#playground.replayTrace(maxOps, sampleEvery) as TraceProgress;
+  }
+
+  /** Releases the Rust side of this heap (its pages stay in the module's memory). */
+  destroy(): void {
+    this.#playground.destroy();
   }
 
   /** A copy of `length` bytes of linear memory from `address` (cut short at the memory's end). */

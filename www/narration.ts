@@ -71,6 +71,8 @@ export interface Context {
   blocksBefore: number;
   /** The data size asked for, when the operation asked for one. */
   requested: number | null;
+  /** The call as the narration should start it (`a = malloc(16)`); `callText(op)` when absent. */
+  call?: string;
   /** Visits beyond those kept as events (a long search is counted, not listed). */
   moreVisits?: number;
   /** Of those, visits to free blocks. */
@@ -121,7 +123,7 @@ function placement(events: HeapEvent[], ctx: Context): string {
 /** One sentence for a successful operation. */
 export function narrate(op: Operation, result: OpResult, context: Context): string {
   const ctx: Context = { ...context, moreVisits: result.moreVisits, moreFreeVisits: result.moreFreeVisits };
-  const call = callText(op);
+  const call = context.call ?? callText(op);
   const events = result.events;
   switch (op.op) {
     case "malloc":
@@ -179,20 +181,21 @@ export interface LogEntry {
   call: string;
   text: string;
   error: boolean;
-  /** For an operation that succeeded: the timeline position after it. */
+  /** For a step: the timeline position after it (1-based). Refused typed operations have none. */
   step?: number;
 }
 
-/** The narration banner (the latest sentence) and the log of every operation. */
+/** The narration banner (the latest sentence, an ARIA live region) and the log of every step. */
 export class Narration {
-  readonly #banner: HTMLElement;
-  readonly #log: HTMLOListElement;
+  readonly #banner: HTMLElement | null;
+  readonly #log: HTMLOListElement | null;
   readonly entries: LogEntry[] = [];
 
   /** `onStep` is called with a step's position when its log entry is chosen. */
-  constructor(banner: HTMLElement, log: HTMLOListElement, onStep: (step: number) => void) {
+  constructor(banner: HTMLElement | null, log: HTMLOListElement | null, onStep: (step: number) => void) {
     this.#banner = banner;
     this.#log = log;
+    if (!log) return;
     const choose = (e: Event): void => {
       const li = (e.target as Element).closest<HTMLElement>("li[data-step]");
       if (li) onStep(Number(li.dataset.step));
@@ -202,6 +205,14 @@ export class Narration {
       if (e.key === "Enter" || e.key === " ") {
         e.preventDefault();
         choose(e);
+      } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        // Move between entries without leaving the list.
+        const li = (e.target as Element).closest("li");
+        const to = (e.key === "ArrowDown" ? li?.nextElementSibling : li?.previousElementSibling) as HTMLElement | null;
+        if (to?.tabIndex === 0) {
+          e.preventDefault();
+          to.focus();
+        }
       }
     });
   }
@@ -210,7 +221,25 @@ export class Narration {
   say(entry: LogEntry): void {
     if (entry.step !== undefined) this.#dropUndone();
     this.entries.push(entry);
-    if (!entry.error) this.#banner.textContent = entry.text;
+    if (!entry.error || entry.step !== undefined) this.#setBanner(entry.text, entry.error);
+    this.#append(entry);
+  }
+
+  /** Writes the log afresh from a whole timeline (a script, a link, an undo), `position` steps applied. */
+  rebuild(steps: readonly { call: string; text: string; ok: boolean }[], position: number, banner: string): void {
+    this.entries.length = 0;
+    this.#log?.replaceChildren();
+    steps.forEach((s, i) => {
+      const entry: LogEntry = { call: s.call, text: s.text, error: !s.ok, step: i + 1 };
+      this.entries.push(entry);
+      this.#append(entry);
+    });
+    this.showStep(position, banner, false);
+  }
+
+  #append(entry: LogEntry): void {
+    const log = this.#log;
+    if (!log) return;
     // Newest first, numbered in the text rather than by the list, so that adding an entry
     // leaves the others untouched (list numbering would mark every item for layout again).
     const li = document.createElement("li");
@@ -218,41 +247,57 @@ export class Narration {
     if (entry.step !== undefined) {
       li.dataset.step = String(entry.step);
       li.tabIndex = 0;
-      li.title = "Go back to the heap as it was after this step";
+      li.title = "Show the heap as it was after this step";
     }
     const n = document.createElement("span");
     n.className = "n";
-    n.textContent = String(this.entries.length);
+    n.textContent = entry.step !== undefined ? String(entry.step) : "✕";
+    if (entry.step === undefined) n.setAttribute("aria-label", "refused");
     li.append(n, entry.text);
-    this.#log.prepend(li);
+    log.prepend(li);
     // Keep the log bounded: a scripted run of thousands of operations should not slow the page.
-    if (this.#log.childElementCount > 200) this.#log.lastElementChild!.remove();
+    if (log.childElementCount > 300) log.lastElementChild!.remove();
   }
 
-  /** Shows the heap at timeline position `step`: `text` in the banner, later steps as undone. */
-  showStep(step: number, text: string): void {
-    this.#banner.textContent = text;
+  /** Shows the heap at timeline position `step`: `text` in the banner, later steps as ahead. */
+  showStep(step: number, text: string, refused: boolean): void {
+    this.#setBanner(text, refused);
+    if (!this.#log) return;
     for (const li of this.#log.querySelectorAll<HTMLElement>("li[data-step]")) {
       const n = Number(li.dataset.step);
       li.classList.toggle("undone", n > step);
       li.classList.toggle("current", n === step);
+      if (n === step) li.setAttribute("aria-current", "step");
+      else li.removeAttribute("aria-current");
     }
   }
 
   /** Starts over, with `text` as the banner. */
   clear(text: string): void {
     this.entries.length = 0;
-    this.#log.replaceChildren();
-    this.#banner.textContent = text;
+    this.#log?.replaceChildren();
+    this.#setBanner(text, false);
   }
 
-  /** Removes the entries of undone steps (and the errors among them), as a new step replaces them. */
+  #setBanner(text: string, refused: boolean): void {
+    const banner = this.#banner;
+    if (!banner) return;
+    if (banner.textContent !== text) banner.textContent = text;
+    banner.classList.toggle("refused", refused);
+  }
+
+  /** Removes the entries of steps ahead (and the errors among them), as a new step replaces them. */
   #dropUndone(): void {
-    const undone = this.#log.querySelectorAll("li.undone");
+    const log = this.#log;
+    if (!log) return;
+    const undone = log.querySelectorAll("li.undone");
     if (undone.length === 0) return;
     // Everything above the newest kept step goes: the undone steps and the errors tried since.
-    const kept = this.#log.querySelector("li[data-step]:not(.undone)");
-    while (this.#log.firstElementChild && this.#log.firstElementChild !== kept) this.#log.firstElementChild.remove();
-    for (const li of this.#log.querySelectorAll("li.current")) li.classList.remove("current");
+    const kept = log.querySelector("li[data-step]:not(.undone)");
+    while (log.firstElementChild && log.firstElementChild !== kept) log.firstElementChild.remove();
+    for (const li of log.querySelectorAll("li.current")) {
+      li.classList.remove("current");
+      li.removeAttribute("aria-current");
+    }
   }
 }

@@ -1,29 +1,116 @@
 /**
- * The timeline: every operation that succeeded, in order, so that the learner can step back and
- * forth through them.
+ * The timeline: every operation, typed, clicked or scripted, is a step, so that the learner can
+ * step back and forth through them; and the history of edits to it, for undo and redo.
  *
- * Going to step k starts a new heap with the same options and replays the first k operations.
- * A reset heap starts where the old one did, so the replay hands out the same addresses; should
- * it not (a heap whose break had to jump), addresses are translated from each block's old
- * address to its new one as the replay goes.
+ * Going forward runs the next steps on the heap as it is. Going back starts a new heap with the
+ * same options (a reset heap starts at the same address, on zeroed pages) and replays the steps
+ * before the target: the allocator is deterministic, so the heap comes back exactly, the same
+ * blocks at the same addresses holding the same bytes. Each step keeps the sentence it was
+ * narrated with, so the words come back too.
+ *
+ * A script step the heap refuses (a double free, say) is a step all the same: it shows the
+ * refusal and changes nothing, which is what a learner should see.
  */
 
 import type { Engine, Operation } from "./engine";
+import { sessionJson, stepCall, type Session, type StepSpec } from "./session";
+import type { OpResult } from "./types";
 
-/** One operation that succeeded, with what it said and the address it returned. */
+/** One step and what it did the last time it ran. */
 export interface Step {
-  op: Operation;
+  spec: StepSpec;
+  /** The call as C would write it, with names where the script used them. */
+  call: string;
+  /** The narration of what the heap did, or why it refused. */
   text: string;
+  /** Whether the heap carried it out. */
+  ok: boolean;
+  /** The address it returned (`null` for free, or when refused). */
   address: number | null;
 }
 
-/** The operations so far, and how many of them the heap has now. */
+/** Turns a step's result into its sentence (see narration.ts). */
+export type Narrator = (op: Operation, result: OpResult, call: string, blocksBefore: number) => string;
+
+/** A pointer a script holds, as the diagram labels it. */
+export interface PointerName {
+  name: string;
+  /** The block it held was freed (or moved by realloc): a dangling pointer. */
+  dangling: boolean;
+}
+
+/** What running one step gave. */
+export interface StepOutcome {
+  ok: boolean;
+  result: OpResult | null;
+  error: string | null;
+}
+
+/** The steps so far and how many of them the heap has now. */
 export class Timeline {
   readonly steps: Step[] = [];
-  /** Number of steps applied to the heap (steps after it have been undone). */
+  /** Number of steps applied to the heap (steps after it are ahead: undone, or not yet played). */
   position = 0;
 
-  /** Records a step done now; any undone steps after the current position are dropped. */
+  /** The operation a step stands for on this heap: pointers to earlier steps become their addresses. */
+  operation(index: number): Operation | string {
+    const spec = this.steps[index]!.spec;
+    switch (spec.op) {
+      case "malloc":
+        return { op: "malloc", size: spec.size };
+      case "calloc":
+        return { op: "calloc", count: spec.count, size: spec.size };
+      case "free":
+      case "realloc": {
+        let address: number;
+        if ("address" in spec.ptr) {
+          address = spec.ptr.address;
+        } else {
+          const source = this.steps[spec.ptr.step];
+          if (!source || source.address === null) {
+            const who = spec.ptrName ?? `the result of step ${spec.ptr.step + 1}`;
+            return `${stepCall(spec, null)}: ${who} holds no address, because step ${spec.ptr.step + 1} (${source?.call ?? "?"}) was refused`;
+          }
+          address = source.address;
+        }
+        return spec.op === "free" ? { op: "free", address } : { op: "realloc", address, size: spec.size };
+      }
+    }
+  }
+
+  /**
+   * Runs step `index` on `engine`, whose heap must be as it was after the steps before it.
+   * With a narrator, the step's sentence is written anew; without, it keeps the one it has.
+   */
+  apply(engine: Engine, index: number, narrator?: Narrator): StepOutcome {
+    const step = this.steps[index]!;
+    const op = this.operation(index);
+    // A refusal is its own sentence: it is kept whether or not the step is narrated.
+    if (typeof op === "string") {
+      step.ok = false;
+      step.address = null;
+      step.text = op;
+      return { ok: false, result: null, error: op };
+    }
+    const before = narrator ? engine.blockCount() : 0;
+    let result: OpResult;
+    try {
+      result = engine.run(op);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      step.ok = false;
+      step.address = null;
+      step.text = message;
+      return { ok: false, result: null, error: message };
+    }
+    step.ok = true;
+    step.address = result.address;
+    step.call = stepCall(step.spec, "ptr" in step.spec && "step" in step.spec.ptr ? (this.steps[step.spec.ptr.step]?.address ?? null) : null);
+    if (narrator) step.text = narrator(op, result, step.call, before);
+    return { ok: true, result, error: null };
+  }
+
+  /** Appends a step done now, after dropping any steps ahead of the current position. */
   record(step: Step): void {
     this.steps.length = this.position;
     this.steps.push(step);
@@ -37,32 +124,113 @@ export class Timeline {
   }
 
   /**
-   * Rebuilds the heap as it was after `k` steps: `reset` must start an empty heap with the
-   * options the steps ran under. Throws (with the heap after the steps that did replay) if a
-   * step is refused.
+   * Brings the heap to `k` steps: forward by running the steps in between, back by `reset`
+   * (an empty heap with the session's options) and replaying the first `k`.
    */
-  replay(engine: Engine, k: number, reset: () => void): void {
+  goTo(engine: Engine, k: number, reset: () => void, narrator?: Narrator): void {
     const target = Math.max(0, Math.min(k, this.steps.length));
-    reset();
-    const moved = new Map<number, number>();
-    const translate = (a: unknown): unknown => (typeof a === "number" ? (moved.get(a) ?? a) : a);
-    this.position = 0;
-    for (let i = 0; i < target; i++) {
-      const step = this.steps[i]!;
-      const op: Operation =
-        step.op.op === "free"
-          ? { op: "free", address: translate(step.op.address) }
-          : step.op.op === "realloc"
-            ? { op: "realloc", address: translate(step.op.address), size: step.op.size }
-            : step.op;
-      let address: number | null;
-      try {
-        address = engine.run(op).address;
-      } catch (e) {
-        throw new Error(`step ${i + 1} could not be replayed: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      if (address !== null && step.address !== null && address !== step.address) moved.set(step.address, address);
-      this.position = i + 1;
+    if (target < this.position) {
+      reset();
+      this.position = 0;
     }
+    while (this.position < target) {
+      this.apply(engine, this.position, narrator);
+      this.position++;
+    }
+  }
+
+  /** The names a script gave the blocks in the heap after `k` steps, by data address. */
+  namesAt(k = this.position): Map<number, PointerName[]> {
+    const held = new Map<string, { address: number; dangling: boolean }>();
+    for (let i = 0; i < Math.min(k, this.steps.length); i++) {
+      const step = this.steps[i]!;
+      if (!step.ok) continue;
+      const spec = step.spec;
+      let pointer: number | null = null;
+      if (spec.op === "free" || spec.op === "realloc") {
+        const op = this.operation(i);
+        if (typeof op !== "string" && "address" in op) pointer = op.address as number;
+      }
+      if (spec.op === "free" && pointer !== null) {
+        for (const h of held.values()) if (h.address === pointer) h.dangling = true;
+      }
+      if (spec.op === "realloc" && pointer !== null && step.address !== pointer) {
+        for (const h of held.values()) if (h.address === pointer) h.dangling = true;
+      }
+      if ("name" in spec && spec.name && step.address !== null) held.set(spec.name, { address: step.address, dangling: false });
+    }
+    const out = new Map<number, PointerName[]>();
+    for (const [name, h] of held) {
+      const list = out.get(h.address) ?? [];
+      list.push({ name, dangling: h.dangling });
+      out.set(h.address, list);
+    }
+    return out;
+  }
+
+  /** The session: options are the caller's, steps and position are the timeline's. */
+  session(options: Session["options"]): Session {
+    return { options: { ...options }, steps: this.steps.map((s) => structuredClone(s.spec)), position: this.position };
+  }
+}
+
+/**
+ * What the heap holds before step 1 when it is not empty: a trace replayed into it, or many
+ * operations run at once. Stepping back to 0 rebuilds it on the reset heap, then the steps.
+ */
+export interface Base {
+  kind: "trace" | "ops";
+  /** What it is, for the narration: "the trace short.rep (20 operations)". */
+  label: string;
+  /** Puts it back on a heap just reset (the allocator is deterministic: the same heap). */
+  rebuild(engine: Engine): void;
+}
+
+/** A session remembered by the history, with the base it stood on. */
+export interface Remembered {
+  session: unknown;
+  base: Base | null;
+}
+
+/** Undo and redo over whole sessions: each edit (a new step, a reset, a script) is undoable. */
+export class History {
+  readonly #undo: { json: string; base: Base | null }[] = [];
+  readonly #redo: { json: string; base: Base | null }[] = [];
+  static readonly LIMIT = 100;
+
+  /** Remembers `before`, the session as it was before an edit; a new edit forgets what was undone. */
+  push(before: Session, base: Base | null = null): void {
+    this.#undo.push({ json: JSON.stringify(sessionJson(before)), base });
+    if (this.#undo.length > History.LIMIT) this.#undo.shift();
+    this.#redo.length = 0;
+  }
+
+  get canUndo(): boolean {
+    return this.#undo.length > 0;
+  }
+
+  get canRedo(): boolean {
+    return this.#redo.length > 0;
+  }
+
+  /** The session to go back to, remembering `current` for redo; `null` when there is none. */
+  undo(current: Session, base: Base | null): Remembered | null {
+    const before = this.#undo.pop();
+    if (before === undefined) return null;
+    this.#redo.push({ json: JSON.stringify(sessionJson(current)), base });
+    return { session: JSON.parse(before.json), base: before.base };
+  }
+
+  /** The session undone last, remembering `current` for undo; `null` when there is none. */
+  redo(current: Session, base: Base | null): Remembered | null {
+    const after = this.#redo.pop();
+    if (after === undefined) return null;
+    this.#undo.push({ json: JSON.stringify(sessionJson(current)), base });
+    return { session: JSON.parse(after.json), base: after.base };
+  }
+
+  clear(): void {
+    this.#undo.length = 0;
+    this.#redo.length = 0;
   }
 }

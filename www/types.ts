@@ -114,3 +114,54 @@ export interface OpResult {
   /** Of those, visits to free blocks. */
   moreFreeVisits: number;
 }
+
+/** A pointer in a scenario statement (`Ptr`): a name an earlier statement assigned, or an address. */
+export type ScenarioPtr = { name: string } | { address: number };
+
+/** One statement of a scenario script (`scenario::Stmt`), tagged by `op`. */
+export type ScenarioStmt =
+  | { op: "malloc"; name: string | null; size: number }
+  | { op: "calloc"; name: string | null; count: number; size: number }
+  | { op: "realloc"; name: string | null; ptr: ScenarioPtr; size: number }
+  | { op: "free"; ptr: ScenarioPtr };
+
+/** `scenario::Step`: a statement and where it was written (1-based line and column). */
+export interface ScenarioStep {
+  line: number;
+  column: number;
+  span: { start: number; end: number };
+  stmt: ScenarioStmt;
+}
+
+/** `scenario::Scenario`, as `parseScenario` returns it. */
+export interface Scenario {
+  steps: ScenarioStep[];
+}
+
+/** What `loadTrace` returns: the trace's header and what its operations are. */
+export interface TraceSummary {
+  operations: number;
+  allocs: number;
+  frees: number;
+  reallocs: number;
+  ids: number;
+  heapSizeHint: number;
+  weight: number;
+}
+
+/** The heap at one point of a trace replay. */
+export interface TraceSample {
+  op: number;
+  extent: number;
+  live: number;
+  peakLive: number;
+  peakExtent: number;
+  fragmentation: number;
+}
+
+/** What one `replayTrace` call did. */
+export interface TraceProgress {
+  done: number;
+  total: number;
+  samples: TraceSample[];
+}

@@ -14,6 +14,7 @@
 //!   alloc(24)      --validate-->     heap.alloc(24)          -->       blocks in linear memory
 //!   {address, events} <--serde--     Recorder's events       <--
 //!   layout() + layoutPtr()  --> a Uint32Array over memory.buffer: [header, data, size, flags, next]*
+//!   loadTrace(text), replayTrace(n) --> trace::parse, then the trace's operations n at a time
 //! ```
 
 use alloc::format;
@@ -29,6 +30,7 @@ use wasm_bindgen::JsCast;
 use crate::brk::{Break, WasmBreak};
 use crate::heap::{Heap, Options, Policy};
 use crate::observer::{Event, Recorder};
+use crate::trace::{self, Failure, Op, ReplayError, Trace};
 
 /// Number of `u32` fields per block in the layout table: header, data, size, flags, next.
 pub const LAYOUT_STRIDE: usize = 5;
@@ -40,6 +42,38 @@ pub const LAYOUT_FREE: u32 = 1;
 #[wasm_bindgen(js_name = layoutStride)]
 pub fn layout_stride() -> usize {
     LAYOUT_STRIDE
+}
+
+/// Reads a scenario script (see [`crate::scenario`]) into its steps:
+/// `{steps: [{line, column, span: {start, end}, stmt: {op: "malloc", name, size}}, ...]}`, with
+/// `stmt` one of `{op: "malloc", name, size}`, `{op: "calloc", name, count, size}`,
+/// `{op: "realloc", name, ptr, size}`, `{op: "free", ptr}` and `ptr` either `{name}` or
+/// `{address}`. A script that does not parse throws an `Error` whose message is
+/// `line L, column C: what was expected`; nothing in it runs.
+#[wasm_bindgen(js_name = parseScenario)]
+pub fn parse_scenario(text: &str) -> Result<JsValue, JsError> {
+    let scenario = crate::scenario::parse(text).map_err(|e| JsError::new(&e.to_string()))?;
+    to_js(&scenario)
+}
+
+/// Makes a malloc-lab trace with [`trace::generate`]: `kind` is one of "random", "small-large",
+/// "grow" and "coalesce", `ops` the number of operations (at most 1,000,000), `seed` any whole
+/// number (the same seed gives the same trace). Returns the `.rep` text.
+#[wasm_bindgen(js_name = generateTrace)]
+pub fn generate_trace(kind: &str, ops: u32, seed: u32) -> Result<String, JsError> {
+    let kinds: Vec<&str> = trace::Kind::ALL.iter().map(|k| k.name()).collect();
+    let k = trace::Kind::from_name(kind).ok_or_else(|| {
+        JsError::new(&format!(
+            "unknown kind of trace {kind:?}: the kinds are {}",
+            kinds.join(", ")
+        ))
+    })?;
+    if ops > 1_000_000 {
+        return Err(JsError::new(&format!(
+            "{ops} operations is too many for the page: at most 1,000,000"
+        )));
+    }
+    Ok(trace::generate(k, ops as usize, u64::from(seed)).to_rep_string())
 }
 
 /// Converts to JavaScript with serde-wasm-bindgen, the way `JSON.stringify` would read it:
@@ -102,6 +136,66 @@ pub struct Playground {
     heap: Heap<WasmBreak, Options, Recorder>,
     /// The layout table: [`LAYOUT_STRIDE`] `u32`s per block, refreshed by [`Playground::layout`].
     layout: Vec<u32>,
+    /// The trace being replayed, if any: set by [`Playground::load_trace`], dropped by any other
+    /// change to the heap.
+    trace: Option<TraceRun>,
+}
+
+/// A malloc-lab trace being replayed into the playground's heap a chunk at a time, so that the
+/// page can draw a progress bar between chunks. It runs each operation through the heap's
+/// checked calls, as [`trace::replay_with`] does, and measures the same quantities.
+struct TraceRun {
+    trace: Trace,
+    /// Operations done so far.
+    done: usize,
+    /// Each id's live block: its data address and the size the trace asked for.
+    blocks: Vec<Option<(usize, usize)>>,
+    /// Sum of the sizes asked for by the live ids.
+    live: usize,
+    peak_live: usize,
+    peak_extent: usize,
+}
+
+/// What [`Playground::load_trace`] returns: the trace's header and what its operations are.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TraceSummary {
+    operations: usize,
+    allocs: usize,
+    frees: usize,
+    reallocs: usize,
+    ids: usize,
+    heap_size_hint: usize,
+    weight: u32,
+}
+
+/// The heap at one point of a trace replay.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TraceSample {
+    /// Operations done.
+    op: usize,
+    /// Bytes from the heap start to the break.
+    extent: usize,
+    /// Sum of the sizes asked for by the live ids.
+    live: usize,
+    /// The most `live` has been so far.
+    peak_live: usize,
+    /// The most `extent` has been so far.
+    peak_extent: usize,
+    /// 1 − largest free block / all free bytes (0 when nothing is free), as `Totals` defines it.
+    fragmentation: f64,
+}
+
+/// What one call of [`Playground::replay_trace`] did.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TraceProgress {
+    /// Operations done so far, of `total`.
+    done: usize,
+    total: usize,
+    /// Samples taken during this call (the first call also samples the empty heap).
+    samples: Vec<TraceSample>,
 }
 
 #[wasm_bindgen]
@@ -115,6 +209,7 @@ impl Playground {
         Ok(Playground {
             heap: new_heap(options)?,
             layout: Vec::new(),
+            trace: None,
         })
     }
 
@@ -122,21 +217,14 @@ impl Playground {
     /// The new heap reuses the old one's memory: it starts where the old one did (or, if the
     /// break had to jump, where its last segment did), so the same requests get the same
     /// addresses again.
+    ///
+    /// The pages it reuses are zeroed, as fresh pages from `memory.grow` are, so that the same
+    /// requests also leave the same bytes: stepping back (a reset, then the earlier steps again)
+    /// shows the data and free-list words exactly as they were, not what later steps wrote.
     pub fn reset(&mut self, options: Option<JsValue>) -> Result<(), JsError> {
         let options = parse_options(options)?;
-        self.heap.reset();
-        let placeholder = Heap::with_observer(
-            WasmBreak::wasm(),
-            options,
-            Recorder::with_visit_limit(VISIT_LIMIT),
-        );
-        let old = core::mem::replace(&mut self.heap, placeholder);
-        self.heap = Heap::with_observer(
-            old.into_backend(),
-            options,
-            Recorder::with_visit_limit(VISIT_LIMIT),
-        );
-        self.layout.clear();
+        self.trace = None;
+        self.reset_with(options);
         Ok(())
     }
 
@@ -261,6 +349,78 @@ impl Playground {
     pub fn layout_ptr(&self) -> usize {
         self.layout.as_ptr() as usize
     }
+
+    /// Reads a malloc-lab trace (`.rep` text) with [`trace::parse`] and makes it the one
+    /// [`Playground::replay_trace`] runs. A trace that does not parse throws an `Error` naming
+    /// the line (and column) and what was expected, and changes nothing; one that does starts
+    /// an empty heap with the options in force. Returns `{operations, allocs, frees, reallocs,
+    /// ids, heapSizeHint, weight}`.
+    #[wasm_bindgen(js_name = loadTrace)]
+    pub fn load_trace(&mut self, text: &str) -> Result<JsValue, JsError> {
+        let trace = trace::parse(text).map_err(|e| JsError::new(&e.to_string()))?;
+        let count = |letter: char| trace.ops.iter().filter(|op| op.letter() == letter).count();
+        let summary = TraceSummary {
+            operations: trace.ops.len(),
+            allocs: count('a'),
+            frees: count('f'),
+            reallocs: count('r'),
+            ids: trace.ids,
+            heap_size_hint: trace.heap_size_hint,
+            weight: trace.weight,
+        };
+        let options = *self.heap.config();
+        self.reset_with(options);
+        let ids = trace.ops.iter().map(|op| op.id() + 1).max().unwrap_or(0);
+        self.trace = Some(TraceRun {
+            trace,
+            done: 0,
+            blocks: alloc::vec![None; ids],
+            live: 0,
+            peak_live: 0,
+            peak_extent: 0,
+        });
+        to_js(&summary)
+    }
+
+    /// Runs up to `max_ops` more operations of the trace loaded by [`Playground::load_trace`],
+    /// sampling the heap every `sample_every` operations (and after the last one). Returns
+    /// `{done, total, samples: [{op, extent, live, peakLive, peakExtent, fragmentation}]}`.
+    ///
+    /// An operation the heap refuses throws an `Error` naming its line (`line 7 (`f 0`): …`),
+    /// as the `brkalloc replay` command does; the heap keeps what the operations before it did.
+    #[wasm_bindgen(js_name = replayTrace)]
+    pub fn replay_trace(
+        &mut self,
+        max_ops: usize,
+        sample_every: usize,
+    ) -> Result<JsValue, JsError> {
+        let Some(mut run) = self.trace.take() else {
+            return Err(JsError::new(
+                "no trace is loaded: load one with loadTrace(text) first",
+            ));
+        };
+        let every = sample_every.max(1);
+        let mut samples = Vec::new();
+        if run.done == 0 {
+            samples.push(self.trace_sample(&mut run));
+        }
+        let end = run.done.saturating_add(max_ops).min(run.trace.ops.len());
+        while run.done < end {
+            if let Err(e) = self.trace_op(&mut run) {
+                return Err(JsError::new(&e.to_string()));
+            }
+            if run.done % every == 0 || run.done == run.trace.ops.len() {
+                samples.push(self.trace_sample(&mut run));
+            }
+        }
+        let progress = TraceProgress {
+            done: run.done,
+            total: run.trace.ops.len(),
+            samples,
+        };
+        self.trace = Some(run);
+        to_js(&progress)
+    }
 }
 
 impl Playground {
@@ -271,6 +431,10 @@ impl Playground {
         call: &str,
         result: Result<impl Into<Option<usize>>, E>,
     ) -> Result<JsValue, JsError> {
+        if result.is_ok() {
+            // The heap changed under the trace: its bookkeeping no longer matches.
+            self.trace = None;
+        }
         let recorder = self.heap.observer_mut();
         let (more_visits, more_free_visits) = (recorder.more_visits, recorder.more_free_visits);
         let events = recorder.take();
@@ -286,6 +450,116 @@ impl Playground {
     }
 }
 
+impl Playground {
+    /// Replaces the heap with an empty one with `options` on the same memory, zeroed (see
+    /// [`Playground::reset`]).
+    fn reset_with(&mut self, options: Options) {
+        self.heap.reset();
+        let placeholder = Heap::with_observer(
+            WasmBreak::wasm(),
+            options,
+            Recorder::with_visit_limit(VISIT_LIMIT),
+        );
+        let old = core::mem::replace(&mut self.heap, placeholder);
+        self.heap = Heap::with_observer(
+            old.into_backend(),
+            options,
+            Recorder::with_visit_limit(VISIT_LIMIT),
+        );
+        self.layout.clear();
+        self.zero_spare();
+    }
+
+    /// Zeroes the bytes between the break and the end of the pages the break owns, through a
+    /// `Uint8Array` over the memory (no block lives there: the heap ends at the break).
+    fn zero_spare(&self) {
+        let (from, to) = (self.heap.brk(), self.limit());
+        if from < to {
+            let buffer = wasm_bindgen::memory()
+                .unchecked_into::<js_sys::WebAssembly::Memory>()
+                .buffer();
+            js_sys::Uint8Array::new(&buffer).fill(0, from as u32, to as u32);
+        }
+    }
+
+    /// Runs the trace's next operation through the heap's checked calls.
+    fn trace_op(&mut self, run: &mut TraceRun) -> Result<(), ReplayError> {
+        let index = run.done;
+        let op = run.trace.ops[index];
+        let line = run.trace.line_of(index);
+        let failed = |failure| ReplayError::Failed {
+            index,
+            line,
+            op,
+            failure,
+        };
+        // The events of one operation are not kept: nobody narrates a trace.
+        self.heap.observer_mut().take();
+        let slot = op.id();
+        match op {
+            Op::Alloc { size, .. } => {
+                let p = self
+                    .heap
+                    .alloc(size)
+                    .map_err(|e| failed(Failure::Alloc(e)))?;
+                run.blocks[slot] = Some((p.as_ptr() as usize, size));
+                run.live += size;
+            }
+            Op::Free { .. } => {
+                // `parse` checked liveness, so the id holds a block; `(0, 0)` would be refused
+                // by `free` as a null pointer rather than trusted.
+                let (address, size) = run.blocks[slot].unwrap_or((0, 0));
+                self.heap
+                    .free(address as *mut u8)
+                    .map_err(|e| failed(Failure::Free(e)))?;
+                run.blocks[slot] = None;
+                run.live -= size;
+            }
+            Op::Realloc { size, .. } => {
+                let (address, old) = run.blocks[slot].unwrap_or((0, 0));
+                let p = self
+                    .heap
+                    .realloc(address as *mut u8, size)
+                    .map_err(|e| failed(Failure::Realloc(e)))?;
+                run.blocks[slot] = Some((p.as_ptr() as usize, size));
+                run.live = run.live - old + size;
+            }
+        }
+        run.done += 1;
+        run.peak_live = run.peak_live.max(run.live);
+        run.peak_extent = run.peak_extent.max(self.extent());
+        Ok(())
+    }
+
+    /// Bytes from the heap start to the break.
+    fn extent(&self) -> usize {
+        self.heap.brk().saturating_sub(self.heap.heap_start())
+    }
+
+    /// The heap now, as a point of the replay's plot.
+    fn trace_sample(&self, run: &mut TraceRun) -> TraceSample {
+        let (mut free, mut largest) = (0usize, 0usize);
+        for b in self.heap.blocks().filter(|b| b.free) {
+            free += b.size;
+            largest = largest.max(b.size);
+        }
+        let extent = self.extent();
+        run.peak_extent = run.peak_extent.max(extent);
+        TraceSample {
+            op: run.done,
+            extent,
+            live: run.live,
+            peak_live: run.peak_live,
+            peak_extent: run.peak_extent,
+            fragmentation: if free == 0 {
+                0.0
+            } else {
+                1.0 - largest as f64 / free as f64
+            },
+        }
+    }
+}
+
 /// `call: message`, unless the message already starts with the call's name (as `free(NULL): …`
 /// and `calloc(…): …` do).
 fn prefixed(call: &str, message: &str) -> String {
@@ -297,9 +571,35 @@ fn prefixed(call: &str, message: &str) -> String {
     }
 }
 
+/// Bytes of room made for Rust's own allocator before the first heap takes its pages.
+const BOOKKEEPING_ROOM: usize = 4 << 20;
+
+/// Whether [`make_room_for_bookkeeping`] has run.
+static ROOM_MADE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Grows Rust's allocator by [`BOOKKEEPING_ROOM`] once, before any heap exists, by allocating
+/// that much and freeing it (wasm memory never shrinks, so the allocator keeps the room).
+///
+/// The playground's bookkeeping (layout tables, JSON, a trace's operations) goes through Rust's
+/// allocator, which grows the same linear memory as the heaps. Had it to grow while a heap is
+/// growing, its pages would land between the heap's, and the heap would continue in a new
+/// segment; a reset heap restarts in its last segment, so replaying the steps from there would
+/// give other addresses. With room made up front the heap's pages stay contiguous, and stepping
+/// back stays exact, for everything but a very large trace.
+fn make_room_for_bookkeeping() {
+    use core::sync::atomic::Ordering;
+    if ROOM_MADE.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    let room: Vec<u8> = Vec::with_capacity(BOOKKEEPING_ROOM);
+    // Kept opaque so the allocation is not optimised away.
+    drop(core::hint::black_box(room));
+}
+
 /// A heap on a fresh [`WasmBreak`] whose first page is already grown, so that the heap has an
 /// address (and the diagram a start) before the first `malloc`.
 fn new_heap(options: Options) -> Result<Heap<WasmBreak, Options, Recorder>, JsError> {
+    make_room_for_bookkeeping();
     let mut brk = WasmBreak::wasm();
     brk.sbrk(1)
         .and_then(|_| brk.sbrk(-1))
@@ -730,5 +1030,122 @@ mod tests {
         assert_eq!(p.brk(), start);
         assert_eq!(p.pages_grown(), pages, "no page was grown for the new heap");
         assert_eq!(*p.heap.config(), Options::DEFAULT);
+    }
+
+    #[wasm_bindgen_test]
+    fn reset_zeroes_the_pages_it_reuses_so_replays_leave_the_same_bytes() {
+        let mut p = seed();
+        let start = p.heap_start();
+        let limit = p.limit();
+        let bytes = |p: &Playground| {
+            let buffer = p.memory().buffer();
+            js_sys::Uint8Array::new(&buffer)
+                .slice(start as u32, limit as u32)
+                .to_vec()
+        };
+        let fresh = bytes(&p);
+        assert!(fresh.iter().all(|&b| b == 0), "a new heap's page is zeroed");
+        let a = p.alloc(JsValue::from(40)).unwrap();
+        p.alloc(JsValue::from(24)).unwrap();
+        p.free(Reflect::get(&a, &JsValue::from_str("address")).unwrap())
+            .unwrap();
+        let after = bytes(&p);
+        assert_ne!(after, fresh, "the steps wrote headers into the page");
+
+        // The same steps again after a reset: the same bytes, not what the first run left.
+        p.reset(Some(js_sys::JSON::parse(r#"{"preset":"seed"}"#).unwrap()))
+            .unwrap();
+        assert_eq!(bytes(&p), fresh, "reset zeroed the page");
+        let a = p.alloc(JsValue::from(40)).unwrap();
+        p.alloc(JsValue::from(24)).unwrap();
+        p.free(Reflect::get(&a, &JsValue::from_str("address")).unwrap())
+            .unwrap();
+        assert_eq!(bytes(&p), after);
+    }
+
+    /// A field of a plain object, as a number.
+    fn number(value: &JsValue, key: &str) -> f64 {
+        Reflect::get(value, &JsValue::from_str(key))
+            .unwrap()
+            .as_f64()
+            .unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn a_trace_replayed_in_chunks_measures_what_replay_with_measures() {
+        let text = generate_trace("random", 3000, 7).unwrap();
+        let mut p = seed();
+        let summary = p.load_trace(&text).unwrap();
+        assert_eq!(number(&summary, "operations"), 3000.0);
+        let mut chunks = 0;
+        let mut last = JsValue::UNDEFINED;
+        loop {
+            let progress = p.replay_trace(700, 100).unwrap();
+            chunks += 1;
+            let samples =
+                Array::from(&Reflect::get(&progress, &JsValue::from_str("samples")).unwrap());
+            if samples.length() > 0 {
+                last = samples.get(samples.length() - 1);
+            }
+            if number(&progress, "done") == 3000.0 {
+                break;
+            }
+        }
+        assert_eq!(chunks, 5, "3000 operations, 700 at a time");
+        assert_eq!(p.check(), None);
+
+        // The same trace through trace::replay_with on a heap of its own.
+        let trace = trace::parse(&text).unwrap();
+        let mut heap = new_heap(Options::SEED).unwrap();
+        let stats = trace::replay_with(
+            &trace,
+            &mut heap,
+            trace::ReplayOptions {
+                fill: false,
+                sample_every: 100,
+            },
+        )
+        .unwrap();
+        assert_eq!(number(&last, "peakLive") as usize, stats.peak_live);
+        assert_eq!(number(&last, "peakExtent") as usize, stats.peak_extent);
+        assert_eq!(number(&last, "live") as usize, stats.final_live);
+        assert_eq!(number(&last, "extent") as usize, stats.final_extent);
+        let final_sample = stats.series.last().unwrap();
+        assert_eq!(number(&last, "fragmentation"), final_sample.fragmentation);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_malformed_trace_names_its_line_and_changes_nothing() {
+        let mut p = seed();
+        p.alloc(JsValue::from(24)).unwrap();
+        let before = table(&mut p);
+        let e = message(
+            p.load_trace("20000\n2\n4\n1\na 0 16\nf 0\nf 0\na 1 8\n")
+                .unwrap_err(),
+        );
+        assert!(e.starts_with("line 7"), "{e}");
+        assert_eq!(table(&mut p), before);
+        let e = message(p.replay_trace(10, 1).unwrap_err());
+        assert!(e.starts_with("no trace is loaded"), "{e}");
+        // Any other operation drops a loaded trace: its bookkeeping no longer matches the heap.
+        p.load_trace("0\n1\n2\n1\na 0 8\nf 0\n").unwrap();
+        p.alloc(JsValue::from(8)).unwrap();
+        assert!(message(p.replay_trace(10, 1).unwrap_err()).starts_with("no trace is loaded"));
+    }
+
+    #[wasm_bindgen_test]
+    fn scenarios_parse_to_steps_or_to_an_error_with_line_and_column() {
+        let steps = parse_scenario("a = malloc(16); free(a)").unwrap();
+        let steps = Array::from(&Reflect::get(&steps, &JsValue::from_str("steps")).unwrap());
+        assert_eq!(steps.length(), 2);
+        let stmt = Reflect::get(&steps.get(1), &JsValue::from_str("stmt")).unwrap();
+        assert_eq!(
+            js_sys::JSON::stringify(&stmt).unwrap().as_string().unwrap(),
+            r#"{"op":"free","ptr":{"name":"a"}}"#
+        );
+        let e = message(parse_scenario("a = malloc(16)\nfree(b)").unwrap_err());
+        assert!(e.starts_with("line 2, column 6: "), "{e}");
+        assert!(message(generate_trace("zigzag", 10, 1).unwrap_err())
+            .starts_with("unknown kind of trace \"zigzag\""));
     }
 }

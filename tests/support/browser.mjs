@@ -20,9 +20,20 @@ export function launch() {
 /**
  * Opens the playground at `url` (with `query`, e.g. "?allocator=seed") in a new page of a
  * fresh context and waits until the heap is drawn. Page errors fail the test that reads them.
+ *
+ * The page is opened with `prefers-reduced-motion: reduce` unless `options.motion` says
+ * "no-preference": blocks then land where they go at once, so that a test reading positions
+ * right after an operation reads where things are, not where an animation has them.
  */
-export async function openPlayground(browser, url, query = "", viewport = { width: 1440, height: 1000 }) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+export async function openPlayground(browser, url, query = "", viewport = { width: 1440, height: 1000 }, options = {}) {
+  const context = await browser.newContext({
+    viewport,
+    deviceScaleFactor: 1,
+    reducedMotion: options.motion ?? "reduce",
+    hasTouch: options.touch ?? false,
+    isMobile: options.mobile ?? false,
+    acceptDownloads: true,
+  });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e));
@@ -30,6 +41,6 @@ export async function openPlayground(browser, url, query = "", viewport = { widt
     if (m.type() === "error") errors.push(new Error(m.text()));
   });
   await page.goto(url + query);
-  await page.waitForSelector("body[data-ready=true]", { timeout: 15000 });
+  await page.waitForSelector(options.ready ?? "body[data-ready=true]", { timeout: 15000 });
   return { page, context, errors };
 }

@@ -1,0 +1,199 @@
+/**
+ * Side by side: the session's steps replayed on other allocators (each its own heap), drawn one
+ * under another to the same scale, bytes from each heap's start lined up, with their stats. It
+ * follows the timeline: step back on the page and every heap here steps back too.
+ *
+ * Each heap replays the same steps; a `free` or `realloc` finds its block by the step that
+ * returned it, wherever that allocator put it. A step one allocator refuses is said so in its
+ * row. The panel does nothing while it is closed.
+ */
+
+import type { App } from "./app";
+import { ALLOCATORS, optionsLabel } from "./controls";
+import { Engine, type Layout } from "./engine";
+import { bytes, count, percent } from "./format";
+import { heapPicture } from "./picture";
+import type { StepSpec } from "./session";
+import { computeStats } from "./stats";
+import { Timeline, type Base } from "./timeline";
+import type { Options, PlaygroundOptions } from "./types";
+
+/** The allocators ticked when the panel first opens: the seed beside best fit with coalescing. */
+const DEFAULT_CHOICES = ["seed", "best-fit"];
+
+/** Heaps with more blocks than this are summed up, not drawn. */
+const MAX_DRAWN = 3000;
+
+/** One allocator's heap and the steps it has replayed. */
+interface Row {
+  id: string;
+  options: PlaygroundOptions;
+  engine: Engine;
+  timeline: Timeline;
+  base: Base | null;
+  failed: string | null;
+  el: HTMLElement;
+}
+
+export class ComparePanel {
+  readonly #app: App;
+  readonly #details: HTMLDetailsElement;
+  readonly #choices: HTMLElement;
+  readonly #rows: HTMLElement;
+  readonly #list: Row[] = [];
+  #pending = 0;
+  #creating: Promise<void> | null = null;
+
+  constructor(root: Document, app: App) {
+    this.#app = app;
+    this.#details = root.getElementById("compare") as HTMLDetailsElement;
+    this.#choices = root.getElementById("compare-choices")!;
+    this.#rows = root.getElementById("compare-rows")!;
+    for (const a of ALLOCATORS) {
+      const label = document.createElement("label");
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.value = a.id;
+      box.checked = DEFAULT_CHOICES.includes(a.id);
+      label.append(box, ` ${a.label.replace(/ \(.*\)$/, "")}`);
+      label.title = a.label;
+      this.#choices.append(label);
+      box.addEventListener("change", () => this.#schedule());
+    }
+    this.#details.addEventListener("toggle", () => this.#schedule());
+    app.onChange(() => this.#schedule());
+  }
+
+  /** The rows drawn now, for tests: each allocator's options and its blocks. */
+  get rows(): { id: string; options: Options; layout: Layout }[] {
+    return this.#list.map((r) => ({ id: r.id, options: r.engine.options(), layout: r.engine.layout() }));
+  }
+
+  #schedule(): void {
+    if (!this.#details.open || this.#pending) return;
+    this.#pending = requestAnimationFrame(() => {
+      this.#pending = 0;
+      void this.sync();
+    });
+  }
+
+  /** Brings every chosen allocator's heap to the page's step, and redraws the rows. */
+  async sync(): Promise<void> {
+    if (!this.#details.open) return;
+    await this.#creating;
+    const chosen = [...this.#choices.querySelectorAll<HTMLInputElement>("input:checked")].map((b) => b.value);
+    // Heaps for newly chosen allocators; heaps no longer chosen are let go.
+    for (let i = this.#list.length - 1; i >= 0; i--) {
+      const row = this.#list[i]!;
+      if (!chosen.includes(row.id)) {
+        row.engine.destroy();
+        row.el.remove();
+        this.#list.splice(i, 1);
+      }
+    }
+    const missing = chosen.filter((id) => !this.#list.some((r) => r.id === id));
+    if (missing.length) {
+      this.#creating = (async () => {
+        for (const id of missing) {
+          const options = ALLOCATORS.find((a) => a.id === id)!.options;
+          const el = document.createElement("div");
+          el.className = "compare-row";
+          this.#list.push({ id, options, engine: await Engine.create(options), timeline: new Timeline(), base: null, failed: null, el });
+        }
+      })();
+      await this.#creating;
+      this.#creating = null;
+      // Keep the rows in the order of the choices.
+      this.#list.sort((a, b) => chosen.indexOf(a.id) - chosen.indexOf(b.id));
+    }
+    this.#rows.replaceChildren(...this.#list.map((r) => r.el));
+
+    const app = this.#app;
+    const specs = app.timeline.steps.map((s) => s.spec);
+    for (const row of this.#list) this.#replay(row, specs, app.timeline.position, app.base);
+    this.#draw();
+  }
+
+  /** Brings `row` to `position` of `specs`, on `base`: forward where it can, else from the start. */
+  #replay(row: Row, specs: StepSpec[], position: number, base: Base | null): void {
+    const t = row.timeline;
+    let same = row.base === base && t.steps.length <= specs.length;
+    for (let i = 0; same && i < t.steps.length; i++) same = t.steps[i]!.spec === specs[i];
+    const reset = (): void => {
+      row.engine.reset(row.options);
+      row.failed = null;
+      try {
+        base?.rebuild(row.engine);
+      } catch (e) {
+        row.failed = `the heap before step 1 could not be built: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    };
+    if (!same) {
+      t.clear();
+      row.base = base;
+      reset();
+    }
+    for (let i = t.steps.length; i < specs.length; i++) t.steps.push({ spec: specs[i]!, call: "", text: "", ok: false, address: null });
+    t.steps.length = specs.length;
+    if (t.position > specs.length) t.position = specs.length;
+    t.goTo(row.engine, position, reset);
+  }
+
+  #draw(): void {
+    const layouts = this.#list.map((r) => r.engine.layout());
+    const extent = Math.max(1, ...layouts.map((l) => l.brk - l.heapStart));
+    const width = Math.max(280, this.#rows.clientWidth - 60);
+    // One scale for all: the same byte offset from each heap's start lands at the same x.
+    const zoom = Math.min(4, width / extent);
+    this.#list.forEach((row, k) => {
+      const layout = layouts[k]!;
+      const st = computeStats(layout);
+      const t = row.timeline;
+      const refused = t.steps.slice(0, t.position).filter((s) => !s.ok);
+      const head = document.createElement("div");
+      head.className = "compare-head";
+      const name = document.createElement("strong");
+      name.textContent = optionsLabel(row.engine.options());
+      const figures = document.createElement("span");
+      figures.className = "compare-figures";
+      figures.textContent = [
+        count(st.blocks, "block") + (st.freeBlocks ? ` (${st.freeBlocks} free)` : ""),
+        `heap ${bytes(layout.brk - layout.heapStart)}`,
+        `free ${bytes(st.free)}`,
+        `largest free ${bytes(st.largestFree)}`,
+        `fragmentation ${percent(st.fragmentation)}`,
+      ].join(" · ");
+      head.append(name, figures);
+      const parts: Node[] = [head];
+      if (row.failed || refused.length) {
+        const note = document.createElement("p");
+        note.className = "compare-note";
+        note.textContent = row.failed
+          ? `Not comparable: ${row.failed}.`
+          : `Refused here: ${refused.map((s) => `step ${t.steps.indexOf(s) + 1} (${s.text})`).join("; ")}`;
+        parts.push(note);
+      }
+      const picture = document.createElement("div");
+      picture.className = "compare-picture";
+      if (layout.count > MAX_DRAWN) {
+        picture.textContent = `${count(layout.count, "block")}: too many to draw side by side.`;
+      } else {
+        picture.innerHTML = heapPicture(layout, {
+          width,
+          zoom,
+          minHeader: 2,
+          minData: 3,
+          labels: layout.count <= 60,
+          names: t.namesAt(),
+          idPrefix: `cmp-${row.id}-`,
+          title: `${optionsLabel(row.engine.options())}, step ${t.position}`,
+          titleShown: false,
+        });
+      }
+      parts.push(picture);
+      row.el.dataset.allocator = row.id;
+      row.el.replaceChildren(...parts);
+    });
+    this.#rows.dataset.position = String(this.#app.timeline.position);
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * `<brk-playground>`: the playground as a custom element, for tutorials. One script tag
+ * defines it; each element has its own shadow DOM and its own heap (its own `Playground`), so
+ * several on one page never touch each other.
+ *
+ * ```html
+ * <script type="module" src="brk-playground.js"></script>
+ * <brk-playground script="a = malloc(16); b = malloc(32); free(a)" controls="steps"></brk-playground>
+ * <brk-playground preset="seed" controls="full" height="260">
+ *   a = malloc(24)
+ *   free(a)
+ * </brk-playground>
+ * ```
+ *
+ * Attributes:
+ * - `script`: a scenario script; the element's text content is used when it is absent.
+ * - `preset` (`seed` or `default`), `policy` (`first-fit`, `best-fit`, …), `split`, `coalesce`,
+ *   `trim` (present means on; `="false"` means off): the allocator. Without any, the seed.
+ * - `controls`: `full` (operations, allocator and timeline), `steps` (timeline only, the
+ *   default) or `none` (the heap at `start-step`, with its narration).
+ * - `start-step`: the step shown first (default 0; with `controls="none"`, the last).
+ * - `height`: the tallest the diagram grows, in pixels (or any CSS length), before it scrolls.
+ *
+ * The element's `playground` property is its App (see app.ts); `ready` resolves to it. It
+ * fires `brk-step` (detail: `{position, total}`) after each change.
+ */
+
+import { App } from "./app";
+import { ALLOCATORS } from "./controls";
+import { Engine } from "./engine";
+import css from "./styles.css?inline";
+import type { PlaygroundOptions, Policy } from "./types";
+import { POLICIES } from "./types";
+
+/** What the `controls` attribute may say. */
+type ControlsMode = "full" | "steps" | "none";
+
+const ICON_FIRST = `<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M3 2h2v12H3zM14 2v12L6 8z" fill="currentColor"/></svg>`;
+const ICON_LAST = `<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M11 2h2v12h-2zM2 2v12l8-6z" fill="currentColor"/></svg>`;
+
+const OPERATIONS = `
+  <section class="panel controls embed-controls" aria-label="Operations">
+    <form id="malloc-form" class="op">
+      <label for="malloc-size">malloc</label>
+      <span class="call">(<input id="malloc-size" name="size" inputmode="numeric" autocomplete="off" value="24" size="5" />)</span>
+      <button type="submit" class="primary">malloc</button>
+    </form>
+    <form id="calloc-form" class="op">
+      <label for="calloc-count">calloc</label>
+      <span class="call">(<input id="calloc-count" inputmode="numeric" autocomplete="off" value="4" size="3" aria-label="calloc count" />,
+        <input id="calloc-size" inputmode="numeric" autocomplete="off" value="8" size="3" aria-label="calloc size" />)</span>
+      <button type="submit">calloc</button>
+    </form>
+    <form id="realloc-form" class="op">
+      <label for="realloc-address">realloc</label>
+      <span class="call">(<input id="realloc-address" autocomplete="off" placeholder="0x…" size="10" aria-label="realloc address" />,
+        <input id="realloc-size" inputmode="numeric" autocomplete="off" value="48" size="4" aria-label="realloc new size" />)</span>
+      <button type="submit">realloc</button>
+    </form>
+    <form id="free-form" class="op">
+      <label for="free-address">free</label>
+      <span class="call">(<input id="free-address" autocomplete="off" placeholder="0x…" size="10" aria-label="free address" />)</span>
+      <button type="submit">free</button>
+    </form>
+    <div class="allocator">
+      <label for="allocator">Allocator</label>
+      <select id="allocator"></select>
+      <fieldset class="toggles">
+        <legend class="sr-only">Options</legend>
+        <label><input type="checkbox" id="opt-split" /> split</label>
+        <label><input type="checkbox" id="opt-coalesce" /> coalesce</label>
+        <label><input type="checkbox" id="opt-trim" /> trim</label>
+      </fieldset>
+      <button type="button" id="reset">Reset</button>
+    </div>
+  </section>`;
+
+const timebar = (extras: string): string => `
+  <div class="timebar embed-timebar" role="group" aria-label="Timeline">
+    <div class="transport">
+      <button type="button" id="step-first" aria-label="First step" title="First step (Home)">${ICON_FIRST}</button>
+      <button type="button" id="step-back" title="Step back (←)">◀ Back</button>
+      <button type="button" id="play" class="primary" aria-pressed="false" title="Play or pause (Space)">▶ Play</button>
+      <button type="button" id="step-forward" title="Step forward (→)">Forward ▶</button>
+      <button type="button" id="step-last" aria-label="Last step" title="Last step (End)">${ICON_LAST}</button>
+    </div>
+    <div class="scrub">
+      <input id="scrubber" type="range" min="0" max="0" value="0" step="1" aria-label="Step" />
+      <span id="step-label" class="step-label" aria-hidden="true"></span>
+    </div>${extras}
+  </div>`;
+
+const FULL_EXTRAS = `
+    <label class="speed">Speed <select id="speed"></select></label>
+    <div class="history">
+      <button type="button" id="undo" title="Undo (Ctrl+Z)">↶ Undo</button>
+      <button type="button" id="redo" title="Redo (Ctrl+Shift+Z)">↷ Redo</button>
+    </div>`;
+
+const ARROWHEAD = `<svg width="0" height="0" aria-hidden="true" style="position:absolute"><defs>
+  <marker id="arrowhead" viewBox="0 0 8 8" refX="6" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+    <path d="M0 0 L8 4 L0 8 z" fill="#3d4a5c" /></marker></defs></svg>`;
+
+let sheet: CSSStyleSheet | null = null;
+
+/** The playground's styles, shared by every element's shadow root. */
+function styles(): CSSStyleSheet {
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(css + EMBED_CSS);
+  }
+  return sheet;
+}
+
+const EMBED_CSS = `
+:host { display: block; color: var(--ink); font: 15px/1.5 var(--sans); -webkit-font-smoothing: antialiased; margin: 1em 0; }
+:host([hidden]) { display: none; }
+.embed { background: var(--card); border: 1px solid var(--line); border-radius: var(--radius); padding: 10px 12px 12px; display: flex; flex-direction: column; gap: 10px; }
+.embed .panel { padding: 0; border: 0; box-shadow: none; }
+.embed .controls { gap: 8px 16px; }
+.embed .allocator { margin-left: 0; }
+.embed-timebar { padding: 0; display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: center; }
+.embed .error { margin: 0; }
+.embed .sentence { font-size: 14.5px; border-left: 4px solid var(--start); padding: 2px 0 2px 10px; min-height: 1.5em; }
+.embed .sentence.refused { border-left-color: var(--error); }
+.embed .diagram { border: 1px solid var(--line); border-radius: 8px; min-height: 0; }
+.embed .legend { font-size: 12px; }
+.embed .credit { font-size: 11.5px; color: var(--ink-faint); margin: 0; text-align: right; }
+.embed .credit a { color: inherit; }
+`;
+
+/** Reads the element's allocator attributes. */
+function optionsOf(el: HTMLElement): PlaygroundOptions {
+  const options: PlaygroundOptions = {};
+  const preset = el.getAttribute("preset");
+  const policy = el.getAttribute("policy");
+  if (preset !== null) {
+    if (preset !== "seed" && preset !== "default") throw new Error(`preset="${preset}": the presets are "seed" (the brief's allocator) and "default"`);
+    options.preset = preset;
+  }
+  if (policy !== null) {
+    const known = ALLOCATORS.find((a) => a.id === policy);
+    if ((POLICIES as readonly string[]).includes(policy)) options.policy = policy as Policy;
+    else if (known) Object.assign(options, known.options);
+    else throw new Error(`policy="${policy}": the policies are ${POLICIES.join(", ")}`);
+  }
+  for (const key of ["split", "coalesce", "trim"] as const) {
+    const value = el.getAttribute(key);
+    if (value !== null) options[key] = value !== "false";
+  }
+  // Options left unsaid are the preset's; without a preset, the seed's (the brief's allocator).
+  return { preset: "seed", ...options };
+}
+
+function controlsOf(el: HTMLElement): ControlsMode {
+  const value = el.getAttribute("controls") ?? "steps";
+  return value === "full" || value === "none" ? value : "steps";
+}
+
+/** The element. */
+export class BrkPlayground extends HTMLElement {
+  static readonly observedAttributes = ["script", "preset", "policy", "split", "coalesce", "trim", "controls", "start-step", "height"];
+
+  #app: App | null = null;
+  #ready: Promise<App> | null = null;
+  #resolve: ((app: App) => void) | null = null;
+  #built = false;
+  #rebuild = 0;
+
+  constructor() {
+    super();
+    this.#ready = new Promise((resolve) => (this.#resolve = resolve));
+  }
+
+  /** This element's playground, once its module has loaded (else `null`). */
+  get playground(): App | null {
+    return this.#app;
+  }
+
+  /** Resolves to this element's playground once it is drawn. */
+  get ready(): Promise<App> {
+    return this.#ready!;
+  }
+
+  connectedCallback(): void {
+    if (!this.#built) {
+      this.#built = true;
+      const root = this.attachShadow({ mode: "open" });
+      root.adoptedStyleSheets = [styles()];
+      void this.#build();
+    }
+  }
+
+  attributeChangedCallback(name: string, before: string | null, after: string | null): void {
+    if (!this.#app || before === after) return;
+    if (name === "start-step") {
+      this.#app.goTo(this.#startStep());
+      return;
+    }
+    if (name === "height") {
+      this.#app.diagram.viewport.style.maxHeight = "";
+      this.#app.render();
+      return;
+    }
+    // Anything else starts the playground over, once, after the attributes settle.
+    cancelAnimationFrame(this.#rebuild);
+    this.#rebuild = requestAnimationFrame(() => void this.#build());
+  }
+
+  #startStep(): number {
+    const raw = this.getAttribute("start-step");
+    const mode = controlsOf(this);
+    if (raw === null || raw.trim() === "") return mode === "none" ? Number.MAX_SAFE_INTEGER : 0;
+    const n = Number(raw);
+    return Number.isInteger(n) && n >= 0 ? n : 0;
+  }
+
+  /** The tallest the diagram may grow, in pixels. */
+  #maxHeight(): number {
+    const raw = this.getAttribute("height");
+    if (raw !== null) {
+      const px = /^\s*(\d+(?:\.\d+)?)\s*(px)?\s*$/.exec(raw);
+      if (px) return Math.max(80, Number(px[1]));
+      // Any other CSS length: measure it once through a probe element.
+      const probe = document.createElement("div");
+      probe.style.height = raw;
+      this.shadowRoot!.append(probe);
+      const h = probe.getBoundingClientRect().height;
+      probe.remove();
+      if (h > 0) return Math.max(80, h);
+    }
+    return Math.min(420, innerHeight * 0.6);
+  }
+
+  async #build(): Promise<void> {
+    const root = this.shadowRoot!;
+    const mode = controlsOf(this);
+    this.#app?.destroy();
+    this.#app = null;
+    root.innerHTML = `
+      <div class="embed" part="frame">
+        ${mode === "full" ? OPERATIONS : ""}
+        ${mode === "none" ? "" : timebar(mode === "full" ? FULL_EXTRAS : "")}
+        <div id="error" class="error" role="alert" hidden></div>
+        <p id="narration" class="sentence" aria-live="polite" aria-atomic="true"></p>
+        <div id="diagram" class="diagram" role="group" aria-label="The heap: blocks from the heap start to the break"></div>
+        <p class="credit">brkalloc · a real allocator running in WebAssembly</p>
+      </div>
+      ${ARROWHEAD}`;
+    const error = root.getElementById("error")!;
+    const fail = (message: string): void => {
+      error.textContent = message;
+      error.hidden = false;
+    };
+    // Attributes that make no sense run nothing: the element says why, over an empty seed heap.
+    let options: PlaygroundOptions = { preset: "seed" };
+    let problem: string | null = null;
+    try {
+      options = optionsOf(this);
+    } catch (e) {
+      problem = `${e instanceof Error ? e.message : String(e)}. Nothing was run.`;
+    }
+    let engine: Engine;
+    try {
+      engine = await Engine.create(options);
+    } catch (e) {
+      fail(`The playground could not start: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    const app = new App(root, engine, { keys: mode === "none" ? null : this, maxHeight: () => this.#maxHeight(), minHeight: 130 });
+    this.#app = app;
+    const script = (this.getAttribute("script") ?? this.textContent ?? "").trim();
+    if (problem === null && script !== "") {
+      const parsed = app.loadScript(script, this.#startStep());
+      if (parsed) problem = `The script was not run: ${parsed.message}`;
+    }
+    if (problem !== null) app.showError(problem);
+    app.history.clear();
+    app.render();
+    app.onChange(() => {
+      this.dispatchEvent(
+        new CustomEvent("brk-step", { detail: { position: app.timeline.position, total: app.timeline.steps.length }, bubbles: true, composed: true }),
+      );
+    });
+    this.dataset.ready = "true";
+    this.#resolve?.(app);
+  }
+}
+
+if (!customElements.get("brk-playground")) customElements.define("brk-playground", BrkPlayground);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "brk-playground": BrkPlayground;
+  }
+}

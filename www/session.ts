@@ -1,0 +1,273 @@
+/**
+ * A session as data: the allocator's options and the steps, in order, with where the learner
+ * stands among them. It is what a link (`#s=…`), an exported JSON file and the undo history
+ * hold, and what the timeline replays.
+ *
+ * A step that frees or reallocs a block names it by the step that returned it (`{step: 2}`),
+ * not by its address: replayed on another heap (another allocator side by side, another page
+ * with two playgrounds) the same step then finds the same block wherever it landed. An address
+ * typed by hand stays an address (`{address: 1114120}`).
+ */
+
+import { hex } from "./format";
+import { POLICIES, type Options } from "./types";
+
+/** Which block a `free` or `realloc` is about. */
+export type PtrRef = { step: number } | { address: number };
+
+/** Where a script wrote a step (1-based line and column), if a script did. */
+export interface Source {
+  line?: number;
+  column?: number;
+}
+
+/** One step of a session. `name` is the name a script assigned the result to. */
+export type StepSpec = Source &
+  (
+    | { op: "malloc"; size: number; name?: string }
+    | { op: "calloc"; count: number; size: number; name?: string }
+    | { op: "realloc"; ptr: PtrRef; size: number; name?: string; ptrName?: string }
+    | { op: "free"; ptr: PtrRef; ptrName?: string }
+  );
+
+/** The whole session. */
+export interface Session {
+  options: Options;
+  steps: StepSpec[];
+  /** How many steps are applied to the heap shown. */
+  position: number;
+}
+
+/** The version of the session format, in links and files. */
+export const SESSION_VERSION = 1;
+
+/** The largest number of steps a link or file may hold, so that a hand-made one cannot hang the page. */
+export const MAX_STEPS = 100_000;
+
+/** The step as C would write it: `a = malloc(16)`, `free(a)`, `free(0x00110008)`. */
+export function stepCall(spec: StepSpec, pointer: number | null): string {
+  const assign = "name" in spec && spec.name ? `${spec.name} = ` : "";
+  const ptr = (ref: PtrRef, ptrName: string | undefined): string =>
+    ptrName
+      ? ptrName
+      : "address" in ref
+        ? hex(ref.address)
+        : pointer === null
+          ? `(result of step ${ref.step + 1})`
+          : hex(pointer);
+  switch (spec.op) {
+    case "malloc":
+      return `${assign}malloc(${spec.size})`;
+    case "calloc":
+      return `${assign}calloc(${spec.count}, ${spec.size})`;
+    case "realloc":
+      return `${assign}realloc(${ptr(spec.ptr, spec.ptrName)}, ${spec.size})`;
+    case "free":
+      return `free(${ptr(spec.ptr, spec.ptrName)})`;
+  }
+}
+
+/**
+ * The steps as a scenario script, one statement a line. Blocks freed by a click have no name,
+ * so a step that frees one is written with the address the step returned in this run.
+ */
+export function sessionScript(steps: readonly StepSpec[], addresses: readonly (number | null)[]): string {
+  return steps
+    .map((spec) => {
+      if (spec.op === "free" || spec.op === "realloc") {
+        const pointer = "step" in spec.ptr ? (addresses[spec.ptr.step] ?? null) : spec.ptr.address;
+        return stepCall(spec, pointer);
+      }
+      return stepCall(spec, null);
+    })
+    .join("\n");
+}
+
+// ---------------------------------------------------------------- reading untrusted sessions
+
+/** A session that could not be read; the message says where and why. */
+export class SessionError extends Error {
+  override name = "SessionError";
+}
+
+function fail(message: string): never {
+  throw new SessionError(message);
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+function whole(x: unknown, where: string, what: string): number {
+  if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || x > 0xffffffff) {
+    fail(`${where}: ${what} must be a whole number from 0 to 4294967295, not ${JSON.stringify(x) ?? "nothing"}`);
+  }
+  return x;
+}
+
+function name(x: unknown, where: string): string | undefined {
+  if (x === undefined || x === null) return undefined;
+  if (typeof x !== "string" || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(x)) {
+    fail(`${where}: a name must be a C identifier such as "a" or "buf_2", not ${JSON.stringify(x)}`);
+  }
+  return x;
+}
+
+function ptrRef(x: unknown, where: string, index: number, steps: readonly StepSpec[]): PtrRef {
+  if (!isObject(x)) fail(`${where}: ptr must be {"step": n} or {"address": n}`);
+  if ("step" in x) {
+    const step = whole(x.step, where, "ptr.step");
+    if (step >= index) fail(`${where}: ptr.step ${step} does not come before this step`);
+    const target = steps[step]!;
+    if (target.op === "free") fail(`${where}: ptr.step ${step} is a free, which returns no block`);
+    return { step };
+  }
+  if ("address" in x) return { address: whole(x.address, where, "ptr.address") };
+  fail(`${where}: ptr must be {"step": n} or {"address": n}`);
+}
+
+/** Checks a step read from a link or a file, field by field. */
+function readStep(x: unknown, index: number, steps: readonly StepSpec[]): StepSpec {
+  const where = `step ${index + 1}`;
+  if (!isObject(x)) fail(`${where} is not an object`);
+  const allowed: Record<string, string[]> = {
+    malloc: ["op", "size", "name", "line", "column"],
+    calloc: ["op", "count", "size", "name", "line", "column"],
+    realloc: ["op", "ptr", "size", "name", "ptrName", "line", "column"],
+    free: ["op", "ptr", "ptrName", "line", "column"],
+  };
+  const op = x.op;
+  if (typeof op !== "string" || !(op in allowed)) {
+    fail(`${where}: op must be "malloc", "calloc", "realloc" or "free", not ${JSON.stringify(op) ?? "nothing"}`);
+  }
+  for (const key of Object.keys(x)) {
+    if (!allowed[op]!.includes(key)) fail(`${where}: unknown field "${key}" for ${op}`);
+  }
+  const label = (s: StepSpec, n: string | undefined): StepSpec => {
+    const out = (n === undefined ? s : { ...s, name: n }) as StepSpec;
+    if (x.line !== undefined) out.line = whole(x.line, where, "line");
+    if (x.column !== undefined) out.column = whole(x.column, where, "column");
+    return out;
+  };
+  switch (op) {
+    case "malloc":
+      return label({ op, size: whole(x.size, where, "size") }, name(x.name, where));
+    case "calloc":
+      return label({ op, count: whole(x.count, where, "count"), size: whole(x.size, where, "size") }, name(x.name, where));
+    case "realloc": {
+      const spec: StepSpec = { op, ptr: ptrRef(x.ptr, where, index, steps), size: whole(x.size, where, "size") };
+      const pn = name(x.ptrName, where);
+      if (pn !== undefined) spec.ptrName = pn;
+      return label(spec, name(x.name, where));
+    }
+    default: {
+      const spec: StepSpec = { op: "free", ptr: ptrRef(x.ptr, where, index, steps) };
+      const pn = name(x.ptrName, where);
+      if (pn !== undefined) spec.ptrName = pn;
+      return label(spec, undefined);
+    }
+  }
+}
+
+/** Checks the options' shape; their values are the allocator's to accept or refuse. */
+function readOptions(x: unknown): Options {
+  if (!isObject(x)) fail(`"options" must be an object such as {"policy": "first-fit", "split": false, "coalesce": false, "trim": false}`);
+  for (const key of Object.keys(x)) {
+    if (!["policy", "split", "coalesce", "trim"].includes(key)) fail(`unknown option "${key}": the options are policy, split, coalesce and trim`);
+  }
+  const policy = x.policy;
+  if (typeof policy !== "string" || !(POLICIES as readonly string[]).includes(policy)) {
+    fail(`unknown policy ${JSON.stringify(policy) ?? "(none)"}: the policies are ${POLICIES.join(", ")}`);
+  }
+  const flag = (key: "split" | "coalesce" | "trim"): boolean => {
+    if (typeof x[key] !== "boolean") fail(`${key} must be true or false, not ${JSON.stringify(x[key]) ?? "nothing"}`);
+    return x[key] as boolean;
+  };
+  return { policy: policy as Options["policy"], split: flag("split"), coalesce: flag("coalesce"), trim: flag("trim") };
+}
+
+/** Reads a session from parsed JSON (a link's payload or an exported file). Throws SessionError. */
+export function readSession(x: unknown): Session {
+  if (!isObject(x)) fail("it is not a session: a JSON object was expected");
+  if (x.brkalloc !== "session") fail(`it is not a brkalloc session (no "brkalloc": "session" field)`);
+  if (x.version !== SESSION_VERSION) {
+    fail(`it is a session of version ${JSON.stringify(x.version) ?? "(none)"}, and this page reads version ${SESSION_VERSION}`);
+  }
+  const options = readOptions(x.options);
+  if (!Array.isArray(x.steps)) fail(`"steps" must be a list`);
+  if (x.steps.length > MAX_STEPS) fail(`it has ${x.steps.length} steps; a session holds at most ${MAX_STEPS.toLocaleString("en-US")}`);
+  const steps: StepSpec[] = [];
+  x.steps.forEach((s, i) => steps.push(readStep(s, i, steps)));
+  const position = x.position === undefined ? steps.length : whole(x.position, "position", "the position");
+  if (position > steps.length) fail(`the position (${position}) is past the last step (${steps.length})`);
+  return { options, steps, position };
+}
+
+/** The session as the JSON object links and files hold. */
+export function sessionJson(session: Session): Record<string, unknown> {
+  return {
+    brkalloc: "session",
+    version: SESSION_VERSION,
+    options: session.options,
+    position: session.position,
+    steps: session.steps,
+  };
+}
+
+// ---------------------------------------------------------------- links
+
+const LINK_KEY = "s";
+
+async function pipe(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+  const out = new Blob([bytes as BlobPart]).stream().pipeThrough(stream);
+  return new Uint8Array(await new Response(out).arrayBuffer());
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) {
+    const bad = /[^A-Za-z0-9_-]/.exec(text)![0];
+    fail(`the link's data holds ${JSON.stringify(bad)}, which is not a base64url character (it was cut or edited)`);
+  }
+  if (text.length % 4 === 1) fail("the link's data has a length no base64url text can have (it was cut short)");
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+/** The URL fragment holding `session`: `#s=` and the session's JSON, deflated, in base64url. */
+export async function sessionHash(session: Session): Promise<string> {
+  const json = new TextEncoder().encode(JSON.stringify(sessionJson(session)));
+  return `#${LINK_KEY}=${toBase64Url(await pipe(json, new CompressionStream("deflate-raw")))}`;
+}
+
+/** Whether a URL fragment holds a session. */
+export function hasSession(hash: string): boolean {
+  return new URLSearchParams(hash.replace(/^#/, "")).has(LINK_KEY);
+}
+
+/** Reads the session in a URL fragment (`#s=…`). Throws SessionError saying what is wrong. */
+export async function sessionFromHash(hash: string): Promise<Session> {
+  const data = new URLSearchParams(hash.replace(/^#/, "")).get(LINK_KEY);
+  if (data === null) fail("the link holds no session (#s=…)");
+  if (data === "") fail("the link's session is empty (nothing after #s=)");
+  let json: string;
+  try {
+    const bytes = await pipe(fromBase64Url(data), new DecompressionStream("deflate-raw"));
+    json = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (e) {
+    if (e instanceof SessionError) throw e;
+    fail("the link's data does not unpack (it was cut short or edited by hand)");
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    fail("the link's data unpacks, but not to JSON (it was edited by hand)");
+  }
+  return readSession(parsed);
+}

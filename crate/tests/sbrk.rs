@@ -10,6 +10,8 @@ use std::process::ExitCode;
 #[cfg(unix)]
 #[path = "sbrk/checks.rs"]
 mod checks;
+#[cfg(all(unix, not(miri)))]
+mod support;
 
 fn main() -> ExitCode {
     #[cfg(unix)]

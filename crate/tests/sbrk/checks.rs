@@ -38,6 +38,14 @@ const CHECKS: &[(&str, Check)] = &[
         "huge_growth_fails_and_changes_nothing",
         huge_growth_fails_and_changes_nothing,
     ),
+    (
+        "model_on_the_process_break_seeded",
+        model_on_the_process_break_seeded,
+    ),
+    (
+        "model_on_the_process_break_proptest",
+        model_on_the_process_break_proptest,
+    ),
 ];
 
 /// Miri cannot run `sbrk`, so there is nothing to check under it.
@@ -285,4 +293,39 @@ fn huge_growth_fails_and_changes_nothing() -> Result<(), String> {
     ensure!(after == before, "a failed growth moved the process break");
     ensure!(brk.current().is_null(), "a failed growth changed current()");
     Ok(())
+}
+
+/// Runs `f`, turning a panic (how the model reports a broken rule) into a failed check.
+#[cfg(not(miri))]
+fn no_panic(f: impl FnOnce() + std::panic::UnwindSafe) -> Result<(), String> {
+    std::panic::catch_unwind(f).map_err(|e| {
+        e.downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "the model panicked".to_string())
+    })
+}
+
+/// The model of random operations (crate/tests/support) on the real process break, for every
+/// policy and option set: seeded sequences. The model allocates between heap operations, so the
+/// C library's `malloc` moves the break in between: new segments and refused give-backs.
+#[cfg(not(miri))]
+fn model_on_the_process_break_seeded() -> Result<(), String> {
+    use crate::support::{run_model_all, seeded_ops, Checks};
+    no_panic(|| {
+        for seed in 0..4 {
+            run_model_all(
+                &mut SbrkBreak::new,
+                &seeded_ops(seed, 300, 64 * 1024, 4096),
+                Checks::SHARED,
+            );
+        }
+    })
+}
+
+/// The same model with proptest's random sequences, shrunk to the smallest on failure.
+#[cfg(not(miri))]
+fn model_on_the_process_break_proptest() -> Result<(), String> {
+    use crate::support::{proptest_model, Checks};
+    no_panic(|| proptest_model(&mut SbrkBreak::new, Checks::SHARED, 16))
 }

@@ -1,0 +1,29 @@
+//! Fuzz target `heap_ops`: the fuzzer's bytes choose a policy and options, then a sequence of
+//! `alloc`, `alloc_layout`, `calloc`, `free`, `realloc` and bad frees, run on a heap over a
+//! 256 KiB arena. After every step the model in `crate/tests/support` checks that `check()`
+//! passes, that the used blocks are exactly the live ones and do not overlap, that every byte
+//! written into a live block is still there, and that a refused operation changed nothing.
+//!
+//! Run: `cd crate && cargo +nightly fuzz run heap_ops`.
+#![no_main]
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+mod common;
+
+use brkalloc::{ArenaBreak, Heap};
+use libfuzzer_sys::fuzz_target;
+use support::{run_model, Arena, Checks};
+
+/// The arena every run gets.
+const ARENA: usize = 256 * 1024;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok((options, ops)) = common::decode(data) else {
+        return;
+    };
+    let mut arena = Arena::new(ARENA);
+    let mut heap = Heap::new(ArenaBreak::new(arena.buffer()), options);
+    run_model(&mut heap, &ops, Checks::ARENA);
+});

@@ -298,9 +298,9 @@ unsafe impl<M: PageMemory> Source for TalcPages<M> {
         let base = source.memory.ptr_at(old * page);
         let new_end = source.memory.ptr_at((old + pages) * page);
         let end = match source.end.take() {
-            // SAFETY: `old_end` is the end of the heap made by the last growth, and the new
-            // pages start right there.
             Some(old_end) if old_end.as_ptr() == base => {
+                // SAFETY: `old_end` is the end of the heap made by the last growth, and the new
+                // pages start right there.
                 Some(unsafe { talc.extend(old_end, new_end) })
             }
             // SAFETY: the pages are fresh and ours alone.

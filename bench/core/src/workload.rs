@@ -346,10 +346,11 @@ pub unsafe fn replay<A: BenchAlloc>(a: &mut A, slots: &mut [Slot], ops: &[u32], 
             continue;
         };
         match kind {
-            // SAFETY (all three): a block is only taken into an empty slot, and only a live
-            // slot, which holds a block of `a`, is freed or resized.
+            // SAFETY: a block is only taken into an empty slot.
             OP_ALLOC if !slot.is_live() => unsafe { take(a, slot, id, size, TRACE_ALIGN, t) },
+            // SAFETY: a live slot holds a block of `a`.
             OP_FREE if slot.is_live() => unsafe { give(a, slot, id, t) },
+            // SAFETY: a live slot holds a block of `a`.
             OP_REALLOC if slot.is_live() => unsafe { resize(a, slot, id, size, t) },
             _ => t.failed += 1,
         }

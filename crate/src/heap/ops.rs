@@ -3,7 +3,7 @@
 
 use core::ptr::NonNull;
 
-use super::block::{round_up, Block, ALIGN, FREE, HEADER_SIZE, MIN_DATA, PREV_FREE, SEGMENT_START};
+use super::block::{Block, ALIGN, FREE, HEADER_SIZE, MIN_DATA, PREV_FREE, SEGMENT_START};
 use super::{Config, Heap, Policy};
 use crate::brk::{Break, BreakError};
 use crate::observer::{Event, Observer};
@@ -440,15 +440,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         };
         // Bytes to add from an aligned header position `h`: (lead gap, total).
         let plan = |h: usize| -> Option<(usize, usize)> {
-            let data = h.checked_add(HEADER_SIZE)?;
-            let gap = if data & (align - 1) == 0 {
-                0
-            } else {
-                round_up(
-                    data.checked_add(HEADER_SIZE + MIN_DATA + align)? - align,
-                    align,
-                ) - data
-            };
+            let gap = super::search::lead_gap(h.checked_add(HEADER_SIZE)?, align)?;
             let total = gap.checked_add(HEADER_SIZE)?.checked_add(need)?;
             Some((gap, total))
         };

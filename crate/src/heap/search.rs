@@ -9,6 +9,22 @@ use super::{Config, Heap, Policy};
 use crate::brk::Break;
 use crate::observer::{Event, Observer};
 
+/// The bytes to skip before data at `data` so that it lands on `align`: 0 when it is aligned
+/// already, else enough for a whole free block (header and [`MIN_DATA`]) in front of the
+/// aligned data. `None` when that overflows.
+#[inline]
+pub(super) fn lead_gap(data: usize, align: usize) -> Option<usize> {
+    if data & (align - 1) == 0 {
+        return Some(0);
+    }
+    Some(
+        round_up(
+            data.checked_add(HEADER_SIZE + MIN_DATA + align)? - align,
+            align,
+        ) - data,
+    )
+}
+
 /// Whether the free block `b` can hold `need` bytes at alignment `align`; if so, the lead gap
 /// (0, or a whole free block's worth) before the aligned data.
 ///
@@ -19,15 +35,7 @@ use crate::observer::{Event, Observer};
 pub(super) unsafe fn fits(b: Block, need: usize, align: usize) -> Option<usize> {
     // SAFETY: the caller guarantees `b` is live.
     let size = unsafe { b.size() };
-    let data = b.data().addr();
-    let gap = if data & (align - 1) == 0 {
-        0
-    } else {
-        round_up(
-            data.checked_add(HEADER_SIZE + MIN_DATA + align)? - align,
-            align,
-        ) - data
-    };
+    let gap = lead_gap(b.data().addr(), align)?;
     (size >= gap.checked_add(need)?).then_some(gap)
 }
 

@@ -972,7 +972,7 @@ fn calloc_zeroes_a_reused_dirty_block() {
         let c = heap.calloc(16, 16).unwrap();
         assert_sound(&heap);
         assert_eq!(c, a, "{name}: calloc reuses the dirty block");
-        assert_filled(c, 256, 0, &format!("{name}: calloc"));
+        assert_filled(c, 256, 0, format_args!("{name}: calloc"));
     }
 }
 
@@ -987,7 +987,7 @@ fn calloc_zeroes_memory_the_break_gave_back_dirty() {
         assert!(blocks(&heap).is_empty(), "{name}: the last block went back");
         let c = heap.calloc(8, 32).unwrap();
         assert_sound(&heap);
-        assert_filled(c, 256, 0, &format!("{name}: calloc"));
+        assert_filled(c, 256, 0, format_args!("{name}: calloc"));
     }
 }
 

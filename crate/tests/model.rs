@@ -99,7 +99,12 @@ const PAGE: usize = 4096;
 
 /// Runs `ops` on a [`PagedBreak`] over fake pages, where another allocator takes a page or two
 /// before about one step in ten, and about one step in twenty races the break's next growth.
-fn paged_run<C: Config + std::fmt::Debug>(config: C, ops: &[support::Op], seed: u64, name: &str) {
+fn paged_run<C: Config + std::fmt::Debug + Clone>(
+    config: C,
+    ops: &[support::Op],
+    seed: u64,
+    name: &str,
+) {
     let mut buffer = Arena::new(4 << 20);
     let brk = PagedBreak::new(FakePages::<PAGE>::new(buffer.buffer()));
     let mut heap = Heap::new(brk, config);
@@ -184,29 +189,31 @@ fn model_seeded_paged_with_foreign_growth() {
     }
 }
 
-/// Runs under Miri: every policy, on an arena with all options on (200 small operations) and
-/// all off (100), and on fake pages with foreign growth (100).
+/// Runs under Miri: every policy with all options on, 150 small operations on an arena and 50
+/// on fake pages with foreign growth, and the brief's own allocator (`Options::SEED`) for 100
+/// more. (Miri is a thousand times slower than native code; this keeps the run to minutes.)
 #[test]
 fn miri_model_small() {
-    for policy in Policy::ALL {
-        let configs = [
-            ("default", Options::with_policy(policy), 200),
-            ("seed-like", option_sets(policy)[0].1, 100),
-        ];
-        for (i, (name, options, steps)) in configs.into_iter().enumerate() {
-            let seed = policy as u64 * 10 + i as u64;
-            let ops = seeded_ops(seed, steps, 512, 256);
-            let mut arena = Arena::new(64 * 1024);
-            let mut heap = Heap::new(ArenaBreak::new(arena.buffer()), options);
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                run_model(&mut heap, &ops, Checks::ARENA)
-            }));
-            if let Err(panic) = result {
-                eprintln!("failed with policy {policy}, options {name}, seed {seed}");
-                std::panic::resume_unwind(panic);
-            }
+    let mut runs: Vec<(&str, Options, usize)> = Policy::ALL
+        .into_iter()
+        .map(|policy| ("default", Options::with_policy(policy), 150))
+        .collect();
+    runs.push(("seed", Options::SEED, 100));
+    for (i, (name, options, steps)) in runs.into_iter().enumerate() {
+        let seed = i as u64;
+        let ops = seeded_ops(seed, steps, 512, 256);
+        let mut arena = Arena::new(64 * 1024);
+        let mut heap = Heap::new(ArenaBreak::new(arena.buffer()), options);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_model(&mut heap, &ops, Checks::ARENA)
+        }));
+        if let Err(panic) = result {
+            eprintln!("failed with {name} options {options:?}, seed {seed}");
+            std::panic::resume_unwind(panic);
         }
-        let ops = seeded_ops(policy as u64 + 100, 100, 2048, 64);
+    }
+    for policy in Policy::ALL {
+        let ops = seeded_ops(policy as u64 + 100, 50, 2048, 64);
         paged_run(Options::with_policy(policy), &ops, policy as u64, "default");
     }
 }
@@ -240,7 +247,7 @@ fn the_model_rejects_a_used_block_it_does_not_hold() {
 #[test]
 fn break_moved_events_follow_the_break() {
     // Under Miri, one option set and fewer steps per policy: the same rules, in minutes.
-    let (sets, steps) = if cfg!(miri) { (1, 40) } else { (5, 150) };
+    let (sets, steps) = if cfg!(miri) { (1, 30) } else { (5, 150) };
     for policy in Policy::ALL {
         for (name, options) in option_sets(policy).into_iter().take(sets) {
             let ops = seeded_ops(policy as u64 + 7, steps, 2048, 64);

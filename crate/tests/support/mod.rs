@@ -13,7 +13,7 @@
 #![allow(dead_code)]
 
 use std::alloc::{alloc, dealloc, Layout};
-use std::fmt::Debug;
+use std::fmt::{self, Debug, Display};
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 
@@ -187,7 +187,7 @@ pub fn read(ptr: NonNull<u8>, len: usize) -> Vec<u8> {
 
 /// Asserts that the `len` bytes at `ptr` all equal `byte`, naming the first that does not.
 #[track_caller]
-pub fn assert_filled(ptr: NonNull<u8>, len: usize, byte: u8, what: &str) {
+pub fn assert_filled(ptr: NonNull<u8>, len: usize, byte: u8, what: impl Display) {
     // SAFETY: as for `read`.
     let bytes = unsafe { std::slice::from_raw_parts(ptr.as_ptr(), len) };
     // Compared a chunk at a time with slice equality (a `memcmp`), which stays fast in debug
@@ -396,7 +396,7 @@ pub fn expected_free_errors(blocks: &[BlockInfo], addr: usize) -> Option<Vec<Fre
 
 /// Runs `ops` on `heap`, checking it against the model after every step, then frees what is
 /// left. Panics, naming the step, at the first disagreement.
-pub fn run_model<B: Break, C: Config + Debug, O: Observer>(
+pub fn run_model<B: Break, C: Config + Debug + Clone, O: Observer>(
     heap: &mut Heap<B, C, O>,
     ops: &[Op],
     checks: Checks,
@@ -406,7 +406,7 @@ pub fn run_model<B: Break, C: Config + Debug, O: Observer>(
 
 /// [`run_model`], calling `between` before each step: a test uses it to act on the backend
 /// behind the heap's back (another allocator growing the memory).
-pub fn run_model_with<B: Break, C: Config + Debug, O: Observer>(
+pub fn run_model_with<B: Break, C: Config + Debug + Clone, O: Observer>(
     heap: &mut Heap<B, C, O>,
     ops: &[Op],
     checks: Checks,
@@ -418,11 +418,16 @@ pub fn run_model_with<B: Break, C: Config + Debug, O: Observer>(
         fills: 0,
         checks,
     };
+    let config = heap.config().clone();
     let start = heap.brk();
-    model.verify(heap, "the fresh heap", true);
+    model.verify(heap, &"the fresh heap", true);
     for (step, op) in ops.iter().enumerate() {
         between(heap);
-        let ctx = format!("step {step} ({op:?}) with {:?}", heap.config());
+        let ctx = Step {
+            step,
+            op,
+            config: &config,
+        };
         model.apply(heap, op, &ctx);
         // Under Miri, a thousand times slower, the byte-by-byte checks run every eighth step
         // and after the last; check() and the block bookkeeping run after every step.
@@ -431,7 +436,10 @@ pub fn run_model_with<B: Break, C: Config + Debug, O: Observer>(
     }
     // Give everything back, newest first, checking as we go.
     while let Some(live) = model.live.pop() {
-        let ctx = format!("final free of {:p} with {:?}", live.ptr, heap.config());
+        let ctx = FinalFree {
+            ptr: live.ptr,
+            config: &config,
+        };
         if let Err(e) = heap.free(live.ptr.as_ptr()) {
             panic!("{ctx}: free of a live block failed: {e}");
         }
@@ -455,6 +463,36 @@ pub fn run_model_with<B: Break, C: Config + Debug, O: Observer>(
                 "the break did not come back to where it started"
             );
         }
+    }
+}
+
+/// Names a step in failure messages. Formatted only when a check fails: under Miri, formatting
+/// a message for every step would cost more than the step.
+struct Step<'a, C> {
+    step: usize,
+    op: &'a Op,
+    config: &'a C,
+}
+
+impl<C: Debug> Display for Step<'_, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "step {} ({:?}) with {:?}",
+            self.step, self.op, self.config
+        )
+    }
+}
+
+/// Names one of the frees at the end of a run in failure messages.
+struct FinalFree<'a, C> {
+    ptr: NonNull<u8>,
+    config: &'a C,
+}
+
+impl<C: Debug> Display for FinalFree<'_, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "final free of {:p} with {:?}", self.ptr, self.config)
     }
 }
 
@@ -489,7 +527,14 @@ impl Model {
         (self.fills % 255) as u8 + 1
     }
 
-    fn add(&mut self, ptr: NonNull<u8>, size: usize, align: usize, zeroed: bool, ctx: &str) {
+    fn add(
+        &mut self,
+        ptr: NonNull<u8>,
+        size: usize,
+        align: usize,
+        zeroed: bool,
+        ctx: &dyn Display,
+    ) {
         assert_eq!(
             ptr.as_ptr() as usize % align.max(ALIGN),
             0,
@@ -497,7 +542,7 @@ impl Model {
             align.max(ALIGN)
         );
         if zeroed {
-            assert_filled(ptr, size, 0, &format!("{ctx}: calloc memory"));
+            assert_filled(ptr, size, 0, format_args!("{ctx}: calloc memory"));
         }
         let fill_byte = self.next_fill();
         fill(ptr, size, fill_byte);
@@ -514,7 +559,7 @@ impl Model {
         &mut self,
         heap: &mut Heap<B, C, O>,
         op: &Op,
-        ctx: &str,
+        ctx: &dyn Display,
     ) {
         let before = state(heap);
         match *op {
@@ -607,7 +652,12 @@ impl Model {
                 match result {
                     Ok((p, size)) => {
                         let kept = live.size.min(size);
-                        assert_filled(p, kept, live.fill, &format!("{ctx}: realloc'd contents"));
+                        assert_filled(
+                            p,
+                            kept,
+                            live.fill,
+                            format_args!("{ctx}: realloc'd contents"),
+                        );
                         assert_eq!(
                             p.as_ptr() as usize % align,
                             0,
@@ -722,7 +772,7 @@ impl Model {
         heap: &Heap<B, C, O>,
         p: NonNull<u8>,
         size: usize,
-        ctx: &str,
+        ctx: &dyn Display,
     ) {
         let addr = p.as_ptr() as usize;
         let Some(b) = heap.block_at(addr) else {
@@ -744,7 +794,7 @@ impl Model {
         e: AllocError,
         size: usize,
         before: &State,
-        ctx: &str,
+        ctx: &dyn Display,
     ) {
         let acceptable = match e {
             AllocError::OutOfMemory { size: s, .. } => s == size,
@@ -766,7 +816,7 @@ impl Model {
     fn verify<B: Break, C: Config, O: Observer>(
         &self,
         heap: &Heap<B, C, O>,
-        ctx: &str,
+        ctx: &dyn Display,
         thorough: bool,
     ) {
         if let Err(e) = heap.check() {
@@ -832,7 +882,7 @@ impl Model {
                     l.ptr,
                     l.size,
                     l.fill,
-                    &format!("{ctx}: live block {:p}", l.ptr),
+                    format_args!("{ctx}: live block {:p}", l.ptr),
                 );
             }
         }
@@ -845,7 +895,7 @@ impl Model {
 fn verify_snapshot<B: Break, C: Config, O: Observer>(
     heap: &Heap<B, C, O>,
     blocks: &[BlockInfo],
-    ctx: &str,
+    ctx: &dyn Display,
 ) {
     let snap = heap.snapshot();
     let chain: Vec<(usize, usize, usize, bool, usize)> = blocks

@@ -64,8 +64,8 @@ pub use brk::{MmapBreak, SbrkBreak};
 pub use brk::{WasmBreak, WasmPages};
 pub use global::BrkAlloc;
 pub use heap::{
-    AllocError, BlockInfo, Config, Corruption, FreeError, Heap, Options, Policy, ReallocError,
-    SegregatedConfig, ALIGN, HEADER_SIZE, MIN_DATA,
+    AllocError, BlockInfo, Config, Corruption, FreeError, GrowOnlyConfig, Heap, Options, Policy,
+    ReallocError, SegregatedConfig, ALIGN, HEADER_SIZE, MIN_DATA,
 };
 #[cfg(feature = "alloc")]
 pub use observer::Recorder;

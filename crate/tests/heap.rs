@@ -400,6 +400,90 @@ fn default_splits_a_larger_free_block_on_reuse() {
 }
 
 #[test]
+fn an_aligned_request_takes_the_end_of_a_free_block_and_leaves_the_front_free() {
+    let align = 4 * ALIGN;
+    let mut arena = Arena::new(8192);
+    let mut heap = Heap::new(ArenaBreak::new(arena.buffer()), Options::DEFAULT);
+    // A free block whose data is not aligned to `align`, between two used blocks: small
+    // blocks move the break on until the next data address is misaligned.
+    let mut hole = alloc(&mut heap, 512);
+    while addr(hole) % align == 0 {
+        hole = alloc(&mut heap, 16);
+        hole = if addr(hole) % align == 0 {
+            hole
+        } else {
+            alloc(&mut heap, 512)
+        };
+    }
+    assert_ne!(addr(hole) % align, 0, "the hole starts misaligned");
+    let guard = alloc(&mut heap, 16);
+    free(&mut heap, hole);
+    let brk = heap.brk();
+    let p = heap
+        .alloc_layout(Layout::from_size_align(64, align).unwrap())
+        .unwrap();
+    assert_sound(&heap);
+    assert_eq!(addr(p) % align, 0);
+    assert_eq!(heap.brk(), brk, "served from the hole, not the break");
+    let front = info(&heap, hole);
+    assert!(front.free, "the bytes in front stay free");
+    assert_eq!(
+        front.next,
+        addr(p) - HEADER_SIZE,
+        "in one piece, up to the new block"
+    );
+    let b = info(&heap, p);
+    assert!(b.size >= 64 && b.size < 64 + HEADER_SIZE + MIN_DATA);
+    assert_eq!(b.next, info(&heap, guard).header, "no free block after it");
+}
+
+#[test]
+fn the_segregated_policy_keeps_a_free_last_block_off_its_lists_and_uses_it_last() {
+    let mut arena = Arena::new(8192);
+    let mut heap = Heap::new(ArenaBreak::new(arena.buffer()), brkalloc::GrowOnlyConfig);
+    let a = alloc(&mut heap, 96);
+    let _guard = alloc(&mut heap, 16);
+    let top = alloc(&mut heap, 1024);
+    free(&mut heap, a);
+    let brk = heap.brk();
+    free(&mut heap, top);
+    assert_eq!(
+        heap.brk(),
+        brk,
+        "the grow-only configuration keeps the break"
+    );
+    let last = *blocks(&heap).last().unwrap();
+    assert!(
+        last.free && last.data == addr(top),
+        "the last block stays, free"
+    );
+    let listed: Vec<usize> = heap
+        .snapshot()
+        .free_lists
+        .iter()
+        .flat_map(|l| l.blocks.clone())
+        .collect();
+    assert_eq!(
+        listed,
+        vec![info(&heap, a).header],
+        "only the hole is listed"
+    );
+    // A request the hole holds goes there, not to the top.
+    let p = alloc(&mut heap, 64);
+    assert_eq!(p, a);
+    // One the hole cannot hold takes the top, and one larger than the top extends it.
+    let q = alloc(&mut heap, 512);
+    assert_eq!(q, top);
+    let r = alloc(&mut heap, 2048);
+    assert_eq!(info(&heap, r).header, info(&heap, q).next);
+    assert_eq!(heap.brk(), addr(r) + 2048);
+    assert!(
+        heap.brk() <= brk + 2048,
+        "the free rest was extended, not left behind"
+    );
+}
+
+#[test]
 fn default_does_not_split_off_a_rest_too_small_for_a_block() {
     let mut arena = Arena::new(4096);
     let mut heap = Heap::new(ArenaBreak::new(arena.buffer()), Options::DEFAULT);

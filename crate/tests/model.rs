@@ -11,7 +11,9 @@
 mod support;
 
 use brkalloc::brk::FakePages;
-use brkalloc::{ArenaBreak, Config, Heap, Options, PagedBreak, Policy, SegregatedConfig};
+use brkalloc::{
+    ArenaBreak, Config, GrowOnlyConfig, Heap, Options, PagedBreak, Policy, SegregatedConfig,
+};
 use proptest::prelude::*;
 use support::{option_sets, run_model, run_model_with, seeded_ops, Arena, Checks, Rng};
 
@@ -76,6 +78,20 @@ proptest! {
         let mut arena = Arena::new(4 << 20);
         let mut heap = Heap::new(ArenaBreak::new(arena.buffer()), SegregatedConfig);
         run_model(&mut heap, &ops, Checks::ARENA);
+    }
+
+    /// The WebAssembly configuration, whose break never moves down, over an arena and over
+    /// fake wasm pages that another allocator grows now and then.
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn model_grow_only_config(
+        ops in support::ops_strategy(64 * 1024, 4096, 64),
+        seed in any::<u64>(),
+    ) {
+        let mut arena = Arena::new(4 << 20);
+        let mut heap = Heap::new(ArenaBreak::new(arena.buffer()), GrowOnlyConfig);
+        run_model(&mut heap, &ops, Checks::ARENA);
+        paged_run(GrowOnlyConfig, &ops, seed, "grow-only");
     }
 
     /// Fake wasm pages, with another allocator growing the memory now and then: the heap must
@@ -190,8 +206,8 @@ fn model_seeded_paged_with_foreign_growth() {
 }
 
 /// Runs under Miri: every policy with all options on, 150 small operations on an arena and 50
-/// on fake pages with foreign growth, and the brief's own allocator (`Options::SEED`) for 100
-/// more. (Miri is a thousand times slower than native code; this keeps the run to minutes.)
+/// on fake pages with foreign growth, the brief's own allocator (`Options::SEED`) for 100
+/// more, and the grow-only configuration for 100 on fake pages. (Miri is a thousand times slower than native code; this keeps the run to minutes.)
 #[test]
 fn miri_model_small() {
     let mut runs: Vec<(&str, Options, usize)> = Policy::ALL
@@ -216,6 +232,9 @@ fn miri_model_small() {
         let ops = seeded_ops(policy as u64 + 100, 50, 2048, 64);
         paged_run(Options::with_policy(policy), &ops, policy as u64, "default");
     }
+    // The WebAssembly configuration, whose break never moves down.
+    let ops = seeded_ops(200, 100, 2048, 64);
+    paged_run(GrowOnlyConfig, &ops, 200, "grow-only");
 }
 
 /// The model can fail: a heap holding a used block the model did not allocate is rejected.

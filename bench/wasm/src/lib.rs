@@ -14,7 +14,7 @@ use bench_core::adapters::{Brkalloc, Dlmalloc, LolAlloc, TalcAlloc};
 use bench_core::rng::Rng;
 use bench_core::workload::{self, Slot, Tally};
 use bench_core::BenchAlloc;
-use brkalloc::{Options, Policy, SegregatedConfig, WasmPages};
+use brkalloc::{GrowOnlyConfig, Options, Policy, WasmPages};
 use talc::wasm::WasmBinning;
 
 /// Blocks the workloads can hold at once (and the largest trace id plus one).
@@ -25,11 +25,11 @@ const TRACE_WORDS: usize = 1 << 19;
 /// Returned by an export that needs a started allocator when there is none.
 pub const NOT_STARTED: u32 = u32::MAX;
 
-/// The allocator under test. The segregated policy uses `SegregatedConfig`, the configuration of
-/// brkalloc's `GlobalAlloc` adapter; the others run-time `Options`.
+/// The allocator under test. The segregated policy uses `GrowOnlyConfig`, the configuration of
+/// brkalloc's `GlobalAlloc` adapter on wasm; the others run-time `Options`.
 enum Subject {
     Policy(Brkalloc<WasmPages, Options>),
-    Segregated(Brkalloc<WasmPages, SegregatedConfig>),
+    Segregated(Brkalloc<WasmPages, GrowOnlyConfig>),
     Dlmalloc(Dlmalloc<WasmPages>),
     Talc(TalcAlloc<WasmPages, WasmBinning>),
     Lol(LolAlloc),
@@ -114,7 +114,7 @@ pub extern "C" fn start(subject: u32) -> u32 {
         1 => policy(Policy::NextFit),
         2 => policy(Policy::BestFit),
         3 => policy(Policy::WorstFit),
-        4 => Subject::Segregated(Brkalloc::new(WasmPages, SegregatedConfig)),
+        4 => Subject::Segregated(Brkalloc::new(WasmPages, GrowOnlyConfig)),
         5 => Subject::Dlmalloc(Dlmalloc::new(WasmPages)),
         6 => Subject::Talc(TalcAlloc::new(WasmPages)),
         7 => Subject::Lol(LolAlloc::new()),

@@ -58,6 +58,13 @@ pub unsafe trait PageMemory {
 
     /// A pointer to the byte `offset` bytes from the start of the memory.
     fn ptr_at(&self, offset: usize) -> *mut u8;
+
+    /// Whether other code may grow the memory *while* a [`PagedBreak`] is between its calls of
+    /// [`size_pages`](PageMemory::size_pages) and [`grow`](PageMemory::grow): another thread
+    /// sharing the memory. When `false`, the break leaves out the path that recovers from
+    /// that (if it happened anyway, the growing `sbrk` would fail cleanly). `true` unless the
+    /// memory says otherwise.
+    const SHARED: bool = true;
 }
 
 /// A byte-granular program break over a [`PageMemory`].
@@ -182,6 +189,10 @@ impl<M: PageMemory> PagedBreak<M> {
             return Ok(self.start_region(old_end, new_end, n));
         }
 
+        if !M::SHARED {
+            // Unreachable without a concurrent growth (see `PageMemory::SHARED`).
+            return Err(out_of_memory);
+        }
         // Someone grew the memory between `size_pages` and `grow`, so the pages asked for, meant
         // to extend this region, are too few to hold `n` bytes on their own. Ask for a full
         // region's worth; if it follows the pages just obtained, use both.
@@ -432,6 +443,8 @@ pub struct WasmPages;
 #[cfg(target_arch = "wasm32")]
 unsafe impl PageMemory for WasmPages {
     const PAGE_SIZE: usize = 65536;
+    /// Only a module built with threads (the `atomics` target feature) shares its memory.
+    const SHARED: bool = cfg!(target_feature = "atomics");
 
     fn size_pages(&self) -> usize {
         core::arch::wasm32::memory_size::<0>()

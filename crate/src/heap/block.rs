@@ -150,6 +150,17 @@ impl Block {
         unsafe { self.has(FREE) }
     }
 
+    /// Sets the data size and the flags at once.
+    ///
+    /// # Safety
+    ///
+    /// `self` is a live header and the heap owns `size` bytes of data after it; `size` is a
+    /// multiple of [`ALIGN`] and `flags` holds only flag bits.
+    pub(crate) unsafe fn set_tag(self, size: usize, flags: usize) {
+        // SAFETY: the caller guarantees a live header.
+        unsafe { (*self.0).tag = size | flags }
+    }
+
     /// Sets the data size, keeping the flags.
     ///
     /// # Safety

@@ -61,8 +61,9 @@ pub enum Corruption {
         /// Where the heap's break is.
         brk: usize,
     },
-    /// The segregated lists disagree with the blocks: a listed block that is not free or is in
-    /// the wrong class, broken links, a wrong bitmap bit, or a free block on no list.
+    /// The segregated lists disagree with the blocks: a listed block that is not free, is the
+    /// last block or is in the wrong class, broken links, a wrong bitmap bit, or a free block
+    /// (other than the last) on no list.
     FreeList {
         /// The header address of the block concerned (0 for a count or bitmap mismatch).
         block: usize,
@@ -177,7 +178,9 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 if footer != a {
                     return Err(Corruption::BadFooter { block: a });
                 }
-                free_blocks += 1;
+                if b != self.tail {
+                    free_blocks += 1;
+                }
             }
             if b == self.rover {
                 saw_rover = true;
@@ -255,7 +258,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                     // SAFETY: `a` is aligned and inside the heap.
                     let (free, size, (lprev, lnext)) =
                         unsafe { (b.is_free(), b.size(), b.links()) };
-                    if !free || class_of(size) != (fl, sl) || lprev != prev {
+                    if !free || b == self.tail || class_of(size) != (fl, sl) || lprev != prev {
                         return Err(Corruption::FreeList { block: a });
                     }
                     prev = b;

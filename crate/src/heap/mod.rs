@@ -26,8 +26,10 @@
 //! 4. A free block's last data word (its footer) points to its header, and the block after it
 //!    in the same segment has the `PREV_FREE` flag; no other block has it.
 //! 5. With coalescing on, no two adjacent blocks are both free.
-//! 6. With the segregated policy, every free block is on the list of its size class, and the
-//!    bitmaps say exactly which lists are not empty.
+//! 6. With the segregated policy, every free block but the last is on the list of its size
+//!    class, and the bitmaps say exactly which lists are not empty. A free last block (the
+//!    *top*) is on no list: it is used only when no listed block fits, before the break
+//!    moves, so that it stays in one piece for as long as possible.
 
 mod block;
 mod check;
@@ -43,7 +45,7 @@ mod tests;
 pub use block::{Header, ALIGN, HEADER_SIZE, MIN_DATA};
 pub use check::Corruption;
 pub use error::{AllocError, FreeError, ReallocError};
-pub use policy::{Config, Options, Policy, SegregatedConfig};
+pub use policy::{Config, GrowOnlyConfig, Options, Policy, SegregatedConfig};
 
 use core::alloc::Layout;
 use core::ptr::{self, NonNull};

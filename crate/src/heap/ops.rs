@@ -14,34 +14,48 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         self.config.policy() == Policy::Segregated
     }
 
-    /// Files a free block on its size-class list (segregated policy only).
+    /// Files a free block on its size-class list (segregated policy only), unless it is the
+    /// last block: the top stays off the lists (invariant 6).
     ///
     /// # Safety
     ///
     /// `b` is a live free block on no list.
     #[inline]
     pub(super) unsafe fn file(&mut self, b: Block) {
-        if self.segregated() {
+        if self.segregated() && b != self.tail {
             // SAFETY: the caller's guarantee is `insert`'s.
             unsafe { self.lists.insert(b) }
         }
     }
 
-    /// Takes a free block off its size-class list (segregated policy only).
+    /// Files `old`, the previous last block, once a new block follows it: a free top joins
+    /// the lists when it stops being the top.
+    #[inline]
+    fn retire_top(&mut self, old: Block) {
+        // SAFETY: `old` is null or a live block (the previous tail).
+        if !old.is_null() && unsafe { old.is_free() } {
+            // SAFETY: a free last block is on no list (invariant 6), and is live.
+            unsafe { self.file(old) }
+        }
+    }
+
+    /// Takes a free block off its size-class list (segregated policy only); the last block
+    /// is on none.
     ///
     /// # Safety
     ///
-    /// `b` is a live free block, filed by [`Heap::file`] with its current size.
+    /// `b` is a live free block, filed by [`Heap::file`] with its current size unless it is
+    /// the last block.
     #[inline]
     pub(super) unsafe fn unfile(&mut self, b: Block) {
-        if self.segregated() {
+        if self.segregated() && b != self.tail {
             // SAFETY: the caller's guarantee is `remove`'s.
             unsafe { self.lists.remove(b) }
         }
     }
 
     /// Makes the free block `b` used, holding `need` bytes whose data starts `gap` bytes after
-    /// `b`'s data. A lead gap becomes a free block of its own; a large enough rest is split off
+    /// `b`'s data. The bytes of a lead gap stay a free block of their own; a large enough rest is split off
     /// when splitting is on.
     ///
     /// # Safety
@@ -59,17 +73,18 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 b = self.split(front, gap - HEADER_SIZE, true);
                 self.file(front);
             }
+            let size = b.size();
             b.set_flag(FREE, false);
-            if b.next_is_adjacent() {
-                b.next().set_flag(PREV_FREE, false);
-            }
             self.observer.event(Event::Reuse {
                 block: b.addr(),
-                size: b.size(),
+                size,
             });
-            if self.config.split() && b.size() - need >= HEADER_SIZE + MIN_DATA {
+            if self.config.split() && size - need >= HEADER_SIZE + MIN_DATA {
+                // The rest stays free, so the block after it keeps its PREV_FREE flag.
                 let rest = self.split(b, need, true);
                 self.file(rest);
+            } else if b.next_is_adjacent() {
+                b.next().set_flag(PREV_FREE, false);
             }
             if self.config.policy() == Policy::NextFit {
                 self.rover = b;
@@ -142,20 +157,27 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             if b.next_is_adjacent() {
                 b.next().set_flag(PREV_FREE, free);
             }
-            if n == self.tail {
-                self.tail = b;
-                self.before_tail = Block::NULL;
-            } else if n == self.before_tail {
-                self.before_tail = b;
-            }
-            if n == self.rover {
-                self.rover = b;
-            }
+            self.forget(n, b);
             self.observer.event(Event::Coalesce {
                 block: b.addr(),
                 absorbed: n.addr(),
                 size,
             });
+        }
+    }
+
+    /// Updates the heap's pointers to blocks when `gone` is merged into the block `into` just
+    /// before it: the tail, the block before it, and next fit's rover.
+    #[inline]
+    fn forget(&mut self, gone: Block, into: Block) {
+        if gone == self.tail {
+            self.tail = into;
+            self.before_tail = Block::NULL;
+        } else if gone == self.before_tail {
+            self.before_tail = into;
+        }
+        if self.config.policy() == Policy::NextFit && gone == self.rover {
+            self.rover = into;
         }
     }
 
@@ -173,37 +195,66 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// `b` is a live used block; `prev` is the block before it in the chain, or null if unknown.
     pub(super) unsafe fn free_block(&mut self, b: Block, prev: Block, walk: bool) {
         // SAFETY: `b` is live (caller); its adjacent neighbours are live by invariant 2, and the
-        // PREV_FREE flag guarantees a footer before it (invariant 4).
+        // PREV_FREE flag guarantees a footer before it (invariant 4). The merged block covers
+        // exactly the bytes of the blocks it absorbs, whose headers are then simply forgotten.
         unsafe {
             let mut b = b;
             let mut prev = prev;
-            b.set_flag(FREE, true);
-            b.write_footer();
-            if b.next_is_adjacent() {
-                b.next().set_flag(PREV_FREE, true);
-            }
+            let mut size = b.size();
+            let mut next = b.next();
             self.observer.event(Event::MarkFree {
                 block: b.addr(),
-                size: b.size(),
+                size,
             });
+            // The merged block is worked out first and written once: its size, its `next`,
+            // its footer, and the PREV_FREE flag of the block after it.
+            let mut adjacent = !next.is_null() && next.0.cast::<u8>() == b.data().add(size);
+            let mut flags = b.flags() | FREE;
             if self.config.coalesce() {
-                if b.next_is_adjacent() && b.next().is_free() {
-                    self.unfile(b.next());
-                    self.absorb_next(b);
+                if adjacent && next.is_free() {
+                    self.unfile(next);
+                    let absorbed = next;
+                    size += HEADER_SIZE + absorbed.size();
+                    next = absorbed.next();
+                    adjacent = !next.is_null() && next.0.cast::<u8>() == b.data().add(size);
+                    self.forget(absorbed, b);
+                    self.observer.event(Event::Coalesce {
+                        block: b.addr(),
+                        absorbed: absorbed.addr(),
+                        size,
+                    });
                 }
-                if b.has(PREV_FREE) {
+                if flags & PREV_FREE != 0 {
                     let p = b.prev_free();
                     self.unfile(p);
-                    self.absorb_next(p);
+                    size += HEADER_SIZE + p.size();
+                    flags = p.flags();
+                    self.forget(b, p);
+                    self.observer.event(Event::Coalesce {
+                        block: p.addr(),
+                        absorbed: b.addr(),
+                        size,
+                    });
                     b = p;
                     prev = Block::NULL;
                 }
             }
+            b.set_tag(size, flags);
+            b.set_next(next);
+            b.write_footer();
+            if adjacent {
+                next.set_flag(PREV_FREE, true);
+            }
             self.file(b);
             // The end of the heap is free when `b` is the last block or, with trimming, when
             // only free blocks follow it (a last block an earlier unchecked free left in place).
-            let mut ends_free = b == self.tail;
-            if !ends_free && self.config.trim() {
+            // (With coalescing, the block after `b` is never free.)
+            let mut ends_free = self.config.give_back() && b == self.tail;
+            if !ends_free
+                && self.config.give_back()
+                && self.config.trim()
+                && !self.config.coalesce()
+            {
                 let mut x = b;
                 while x.next_is_adjacent() && x.next().is_free() {
                     x = x.next();
@@ -303,6 +354,10 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 self.tail = Block::NULL;
             } else {
                 prev.set_next(Block::NULL);
+                if prev.is_free() {
+                    // (Without coalescing.) It becomes the top, which is on no list.
+                    self.unfile(prev);
+                }
                 self.tail = prev;
             }
             self.before_tail = Block::NULL;
@@ -328,11 +383,19 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         align: usize,
     ) -> Result<Option<NonNull<u8>>, BreakError> {
         let t = self.tail;
-        if !self.config.coalesce() || align > ALIGN || t.is_null() {
+        // SAFETY: the tail is live when not null.
+        if t.is_null() || !unsafe { t.is_free() } {
             return Ok(None);
         }
-        // SAFETY: the tail is live when not null.
-        if !unsafe { t.is_free() } || self.brk.current() != self.end {
+        if self.segregated() {
+            // The top is on no list, so the search did not see it: it serves when it fits.
+            // SAFETY: `t` is the live, free last block.
+            if let Some(gap) = unsafe { super::search::fits(t, need, align) } {
+                // SAFETY: as above, with room for the gap and `need` bytes.
+                return Ok(Some(unsafe { self.take(t, need, gap) }));
+            }
+        }
+        if !self.config.coalesce() || align > ALIGN || self.brk.current() != self.end {
             return Ok(None);
         }
         // SAFETY: `t` is the live, free, filed last block; the break hands out the bytes right
@@ -415,6 +478,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             }
             self.before_tail = old_tail;
             self.tail = b;
+            self.retire_top(old_tail);
             self.end = b.end();
             self.observer.event(Event::BreakMoved {
                 from: p.addr(),
@@ -498,6 +562,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             }
             self.tail = first;
             self.before_tail = old_tail;
+            self.retire_top(old_tail);
             self.end = p.add(total);
             self.observer.event(Event::BreakMoved {
                 from: p.addr(),

@@ -69,6 +69,18 @@ pub trait Config {
     /// When the end of the heap becomes free, give the whole trailing free run back through the
     /// break (without it, only the single last block is given back, as in the brief).
     fn trim(&self) -> bool;
+    /// Move the break down when the end of the heap becomes free (how much, [`trim`] says).
+    /// When `false`, the break only ever rises: a free block at the end of the heap stays,
+    /// filed for reuse, and an allocation that needs more than it holds extends it by the
+    /// difference. That suits memory that never shrinks, such as WebAssembly's, where moving
+    /// the break down gives nothing back to anyone and only costs time. `true` unless a
+    /// configuration says otherwise.
+    ///
+    /// [`trim`]: Config::trim
+    #[inline(always)]
+    fn give_back(&self) -> bool {
+        true
+    }
 }
 
 /// Options chosen at run time.
@@ -143,7 +155,8 @@ impl Config for Options {
 }
 
 /// The segregated-fit policy with splitting, coalescing and trimming, fixed at compile time:
-/// the configuration of the `GlobalAlloc` adapter.
+/// the default configuration of the `GlobalAlloc` adapter. See [`GrowOnlyConfig`] for
+/// WebAssembly.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SegregatedConfig;
 
@@ -163,5 +176,35 @@ impl Config for SegregatedConfig {
     #[inline(always)]
     fn trim(&self) -> bool {
         true
+    }
+}
+
+/// [`SegregatedConfig`] whose break only ever rises ([`Config::give_back`] is `false`): the
+/// configuration for WebAssembly, whose memory never shrinks. Freeing the end of the heap
+/// then costs no more than freeing any other block, and the code that moves the break down is
+/// left out of the module.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GrowOnlyConfig;
+
+impl Config for GrowOnlyConfig {
+    #[inline(always)]
+    fn policy(&self) -> Policy {
+        Policy::Segregated
+    }
+    #[inline(always)]
+    fn split(&self) -> bool {
+        true
+    }
+    #[inline(always)]
+    fn coalesce(&self) -> bool {
+        true
+    }
+    #[inline(always)]
+    fn trim(&self) -> bool {
+        true
+    }
+    #[inline(always)]
+    fn give_back(&self) -> bool {
+        false
     }
 }

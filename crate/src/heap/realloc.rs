@@ -90,7 +90,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 self.absorb_next(rest);
             }
             self.file(rest);
-            if rest == self.tail {
+            if self.config.give_back() && rest == self.tail {
                 debug_assert!(!rest.has(PREV_FREE));
                 self.release(rest, b, false);
             }

@@ -9,6 +9,9 @@ use super::{Config, Heap, Policy};
 use crate::brk::Break;
 use crate::observer::{Event, Observer};
 
+/// How many blocks of the exact class the segregated search tries before a larger class.
+const EXACT_CLASS_TRIES: usize = 8;
+
 /// The bytes to skip before data at `data` so that it lands on `align`: 0 when it is aligned
 /// already, else enough for a whole free block (header and [`MIN_DATA`]) in front of the
 /// aligned data. `None` when that overflows.
@@ -25,8 +28,14 @@ pub(super) fn lead_gap(data: usize, align: usize) -> Option<usize> {
     )
 }
 
-/// Whether the free block `b` can hold `need` bytes at alignment `align`; if so, the lead gap
-/// (0, or a whole free block's worth) before the aligned data.
+/// Whether the free block `b` can hold `need` bytes at alignment `align`; if so, how far after
+/// `b`'s data the new data starts (the lead gap).
+///
+/// Data already aligned takes the front of the block (gap 0). Otherwise the data goes at the
+/// last aligned address that leaves `need` bytes before the block's end, and the bytes in front
+/// of it stay behind as a free block, which must be big enough to be one (a header and
+/// [`MIN_DATA`]). Placing it last keeps those bytes in one piece, rather than a small free
+/// block in front and another one after.
 ///
 /// # Safety
 ///
@@ -35,8 +44,13 @@ pub(super) fn lead_gap(data: usize, align: usize) -> Option<usize> {
 pub(super) unsafe fn fits(b: Block, need: usize, align: usize) -> Option<usize> {
     // SAFETY: the caller guarantees `b` is live.
     let size = unsafe { b.size() };
-    let gap = lead_gap(b.data().addr(), align)?;
-    (size >= gap.checked_add(need)?).then_some(gap)
+    let data = b.data().addr();
+    if align <= ALIGN || data & (align - 1) == 0 {
+        // Every data address is aligned to ALIGN already.
+        return (size >= need).then_some(0);
+    }
+    let last = (data + size).checked_sub(need)? & !(align - 1);
+    (last >= data + HEADER_SIZE + MIN_DATA).then(|| last - data)
 }
 
 impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
@@ -122,35 +136,53 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         best.map(|(b, gap, _)| (b, gap))
     }
 
-    /// The segregated policy: the first block of the exact class if it fits, else the first
-    /// block of the lowest non-empty class whose every block fits.
+    /// The segregated policy: the first of the exact class's first few blocks that fits, else the first
+    /// block of the lowest non-empty class whose every block holds `need` bytes. A block for a
+    /// larger alignment must also have room for the lead gap: when the block found that way
+    /// has not, the search starts again from a class large enough for any gap.
     fn find_segregated(&mut self, need: usize, align: usize) -> Option<(Block, usize)> {
-        let want = if align > ALIGN {
-            need.checked_add(align + HEADER_SIZE + MIN_DATA)?
-        } else {
-            need
-        };
-        let (fl, sl) = class_of(want);
-        let head = self.lists.head(fl, sl);
-        if !head.is_null() {
-            // SAFETY: list heads are live free blocks (invariant 6).
-            if let Some(gap) = unsafe { fits(head, need, align) } {
-                self.observer.event(Event::SizeClass {
-                    class: fl * SL + sl,
-                    min_size: class_min(fl, sl),
-                });
-                return Some((head, gap));
+        let (fl, sl) = class_of(need);
+        let mut b = self.lists.head(fl, sl);
+        // The exact class holds blocks a little smaller than `need` as well as larger ones: a
+        // few of its blocks are tried before a larger class is cut, which keeps the heap
+        // tighter. The bound keeps the search constant-time.
+        for _ in 0..EXACT_CLASS_TRIES {
+            if b.is_null() {
+                break;
             }
+            // SAFETY: blocks on a list are live free blocks (invariant 6).
+            if let Some(gap) = unsafe { fits(b, need, align) } {
+                return Some(self.found(fl, sl, b, gap));
+            }
+            // SAFETY: as above.
+            b = unsafe { b.links().1 };
         }
-        let (fl, sl) = class_at_least(want)?;
+        let (fl, sl) = class_at_least(need)?;
         let (fl, sl) = self.lists.find_from(fl, sl)?;
         let b = self.lists.head(fl, sl);
+        if align <= ALIGN {
+            // Every block of this class holds `need` bytes, and its data is aligned.
+            return Some(self.found(fl, sl, b, 0));
+        }
+        // SAFETY: as above.
+        if let Some(gap) = unsafe { fits(b, need, align) } {
+            return Some(self.found(fl, sl, b, gap));
+        }
+        let (fl, sl) = class_at_least(need.checked_add(align + HEADER_SIZE + MIN_DATA)?)?;
+        let (fl, sl) = self.lists.find_from(fl, sl)?;
+        let b = self.lists.head(fl, sl);
+        // SAFETY: as above; every block of this class has room for `need` bytes after any lead
+        // gap `align` needs.
+        unsafe { fits(b, need, align) }.map(|gap| self.found(fl, sl, b, gap))
+    }
+
+    /// Reports the class the segregated search took `b` from.
+    #[inline]
+    fn found(&mut self, fl: usize, sl: usize, b: Block, gap: usize) -> (Block, usize) {
         self.observer.event(Event::SizeClass {
             class: fl * SL + sl,
             min_size: class_min(fl, sl),
         });
-        // SAFETY: as above; every block of this class holds at least `want` bytes, which leaves
-        // room for any lead gap `align` needs.
-        unsafe { fits(b, need, align) }.map(|gap| (b, gap))
+        (b, gap)
     }
 }

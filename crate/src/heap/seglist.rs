@@ -27,8 +27,9 @@ const LINEAR_SHIFT: u32 = LINEAR.trailing_zeros();
 /// Number of first-level classes: enough for any size an address can hold.
 pub(crate) const FL: usize = (usize::BITS - LINEAR_SHIFT + 1) as usize;
 
-/// The class (first level, second level) holding blocks of exactly `size` bytes.
-#[inline]
+/// The class (first level, second level) holding blocks of exactly `size` bytes: always
+/// `fl < FL` and `sl < SL`.
+#[inline(always)]
 pub(crate) fn class_of(size: usize) -> (usize, usize) {
     if size < LINEAR {
         (0, size / ALIGN)
@@ -81,6 +82,17 @@ impl FreeLists {
         }
     }
 
+    /// The head of the list of the class `class_of` gives for `size`.
+    #[inline(always)]
+    fn slot(&mut self, size: usize) -> (usize, usize, &mut Block) {
+        let (fl, sl) = class_of(size);
+        debug_assert!(fl < FL && sl < SL);
+        // SAFETY: `class_of` returns `fl < FL` and `sl < SL`: the highest bit of a `usize` is
+        // at most `usize::BITS - 1`, which gives `fl = FL - 1`, and `sl` is masked to SL_BITS.
+        let head = unsafe { self.heads.get_unchecked_mut(fl).get_unchecked_mut(sl) };
+        (fl, sl, head)
+    }
+
     /// The first block of list `(fl, sl)`.
     pub(crate) fn head(&self, fl: usize, sl: usize) -> Block {
         self.heads[fl][sl]
@@ -122,19 +134,19 @@ impl FreeLists {
     /// # Safety
     ///
     /// `b` is a live free block of at least `MIN_DATA` bytes, on no list.
-    #[inline]
+    #[inline(always)]
     pub(crate) unsafe fn insert(&mut self, b: Block) {
         // SAFETY: the caller guarantees `b` is live and free; the old head, if any, is a live
         // free block on this list.
         unsafe {
-            let (fl, sl) = class_of(b.size());
-            let head = self.heads[fl][sl];
+            let (fl, sl, slot) = self.slot(b.size());
+            let head = *slot;
+            *slot = b;
             b.set_link_prev(Block::NULL);
             b.set_link_next(head);
             if !head.is_null() {
                 head.set_link_prev(b);
             }
-            self.heads[fl][sl] = b;
             self.fl_map |= 1 << fl;
             self.sl_map[fl] |= 1 << sl;
         }
@@ -146,18 +158,18 @@ impl FreeLists {
     ///
     /// `b` is a live free block on the list of its size's class (its size unchanged since it was
     /// filed).
-    #[inline]
+    #[inline(always)]
     pub(crate) unsafe fn remove(&mut self, b: Block) {
         // SAFETY: the caller guarantees `b` is on its list, so its links point to live free
         // blocks of the same list or are null.
         unsafe {
-            let (fl, sl) = class_of(b.size());
             let (prev, next) = b.links();
             if !next.is_null() {
                 next.set_link_prev(prev);
             }
             if prev.is_null() {
-                self.heads[fl][sl] = next;
+                let (fl, sl, slot) = self.slot(b.size());
+                *slot = next;
                 if next.is_null() {
                     self.sl_map[fl] &= !(1 << sl);
                     if self.sl_map[fl] == 0 {

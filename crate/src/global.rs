@@ -59,7 +59,7 @@ impl<B: Break, C: Config> BrkAlloc<B, C> {
 unsafe impl<B: Break + Send, C: Config + Send> GlobalAlloc for BrkAlloc<B, C> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         self.with(|h| {
-            h.alloc_layout(layout)
+            h.try_alloc_layout(layout)
                 .map_or(ptr::null_mut(), NonNull::as_ptr)
         })
     }

@@ -120,7 +120,7 @@ impl<M: PageMemory, C: Config, O: Observer> BenchAlloc for Brkalloc<M, C, O> {
         // SAFETY: the caller guarantees a power-of-two `align` and a size that fits.
         let layout = unsafe { Layout::from_size_align_unchecked(size, align) };
         self.heap
-            .alloc_layout(layout)
+            .try_alloc_layout(layout)
             .map_or(ptr::null_mut(), NonNull::as_ptr)
     }
 

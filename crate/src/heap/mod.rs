@@ -148,6 +148,17 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         self.alloc_aligned(layout.size(), layout.align())
     }
 
+    /// [`alloc_layout`](Heap::alloc_layout) without the error's details: `None` when the
+    /// request cannot be served. What a `GlobalAlloc` needs, and a little faster.
+    #[inline]
+    pub fn try_alloc_layout(&mut self, layout: Layout) -> Option<NonNull<u8>> {
+        let need = data_size(layout.size())?;
+        if layout.align() > MAX_SIZE {
+            return None;
+        }
+        self.alloc_need(need, layout.align().max(ALIGN)).ok()
+    }
+
     /// `calloc(count, size)`: `count * size` zeroed bytes. The product is checked for overflow.
     pub fn calloc(&mut self, count: usize, size: usize) -> Result<NonNull<u8>, AllocError> {
         let bytes = count

@@ -4,6 +4,7 @@
 use core::ptr::NonNull;
 
 use super::block::{Block, ALIGN, FREE, HEADER_SIZE, MIN_DATA, PREV_FREE, SEGMENT_START};
+use super::seglist::class_of;
 use super::{Config, Heap, Policy};
 use crate::brk::{Break, BreakError};
 use crate::observer::{Event, Observer};
@@ -210,6 +211,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             // its footer, and the PREV_FREE flag of the block after it.
             let mut adjacent = !next.is_null() && next.0.cast::<u8>() == b.data().add(size);
             let mut flags = b.flags() | FREE;
+            let mut listed = false;
             if self.config.coalesce() {
                 if adjacent && next.is_free() {
                     self.unfile(next);
@@ -226,8 +228,14 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 }
                 if flags & PREV_FREE != 0 {
                     let p = b.prev_free();
-                    self.unfile(p);
-                    size += HEADER_SIZE + p.size();
+                    let p_size = p.size();
+                    size += HEADER_SIZE + p_size;
+                    // A listed block that stays in its class keeps its place on the list.
+                    listed =
+                        self.segregated() && b != self.tail && class_of(p_size) == class_of(size);
+                    if !listed {
+                        self.unfile(p);
+                    }
                     flags = p.flags();
                     self.forget(b, p);
                     self.observer.event(Event::Coalesce {
@@ -245,7 +253,9 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             if adjacent {
                 next.set_flag(PREV_FREE, true);
             }
-            self.file(b);
+            if !listed {
+                self.file(b);
+            }
             // The end of the heap is free when `b` is the last block or, with trimming, when
             // only free blocks follow it (a last block an earlier unchecked free left in place).
             // (With coalescing, the block after `b` is never free.)

@@ -11,6 +11,8 @@ use crate::observer::{Event, Observer};
 
 /// How many blocks of the exact class the segregated search tries before a larger class.
 const EXACT_CLASS_TRIES: usize = 8;
+/// Of how many blocks of the larger class the segregated search takes the smallest.
+const CLASS_TRIES: usize = 2;
 
 /// The bytes to skip before data at `data` so that it lands on `align`: 0 when it is aligned
 /// already, else enough for a whole free block (header and [`MIN_DATA`]) in front of the
@@ -55,7 +57,7 @@ pub(super) unsafe fn fits(b: Block, need: usize, align: usize) -> Option<usize> 
 
 impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// A free block for `need` bytes at `align`, and its lead gap, by the configured policy.
-    #[inline]
+    #[inline(always)]
     pub(super) fn find(&mut self, need: usize, align: usize) -> Option<(Block, usize)> {
         match self.config.policy() {
             Policy::Segregated => self.find_segregated(need, align),
@@ -136,10 +138,12 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         best.map(|(b, gap, _)| (b, gap))
     }
 
-    /// The segregated policy: the first of the exact class's first few blocks that fits, else the first
-    /// block of the lowest non-empty class whose every block holds `need` bytes. A block for a
-    /// larger alignment must also have room for the lead gap: when the block found that way
-    /// has not, the search starts again from a class large enough for any gap.
+    /// The segregated policy: the first of the exact class's first few blocks that fits, else
+    /// the smaller of the first two blocks of the lowest non-empty class whose every block
+    /// holds `need` bytes. A block for a larger alignment must also have room for the lead
+    /// gap: when the block found that way has not, the search starts again from a class large
+    /// enough for any gap. A bounded number of blocks is looked at: constant time.
+    #[inline(always)]
     fn find_segregated(&mut self, need: usize, align: usize) -> Option<(Block, usize)> {
         let (fl, sl) = class_of(need);
         let mut b = self.lists.head(fl, sl);
@@ -161,8 +165,26 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         let (fl, sl) = self.lists.find_from(fl, sl)?;
         let b = self.lists.head(fl, sl);
         if align <= ALIGN {
-            // Every block of this class holds `need` bytes, and its data is aligned.
-            return Some(self.found(fl, sl, b, 0));
+            // Every block of this class holds `need` bytes, and its data is aligned: the
+            // smallest of its first few is taken.
+            let mut best = b;
+            // SAFETY: blocks on a list are live free blocks (invariant 6).
+            unsafe {
+                let mut best_size = best.size();
+                let mut x = b.links().1;
+                for _ in 1..CLASS_TRIES {
+                    if x.is_null() {
+                        break;
+                    }
+                    let size = x.size();
+                    if size < best_size {
+                        best = x;
+                        best_size = size;
+                    }
+                    x = x.links().1;
+                }
+            }
+            return Some(self.found(fl, sl, best, 0));
         }
         // SAFETY: as above.
         if let Some(gap) = unsafe { fits(b, need, align) } {

@@ -144,11 +144,12 @@ impl FreeLists {
             *slot = b;
             b.set_link_prev(Block::NULL);
             b.set_link_next(head);
-            if !head.is_null() {
+            if head.is_null() {
+                self.fl_map |= 1 << fl;
+                self.sl_map[fl] |= 1 << sl;
+            } else {
                 head.set_link_prev(b);
             }
-            self.fl_map |= 1 << fl;
-            self.sl_map[fl] |= 1 << sl;
         }
     }
 

@@ -280,7 +280,7 @@ describe("scenario scripts", () => {
     const page = await open(t);
     await loadScript(
       page,
-      `// the issue's example, one statement a line or ;-separated
+      `// a walk-through example, one statement a line or ;-separated
 a = malloc(16); b = malloc(32); free(a); c = realloc(b, 64); d = calloc(4, 8);
 free(a)   # a double free: the heap refuses it`,
       "#script-run-all",

@@ -2,11 +2,16 @@
 //! `#[global_allocator]` natively and on wasm32.
 //!
 //! ```ignore
-//! use brkalloc::{BrkAlloc, SegregatedConfig, WasmBreak};
+//! use brkalloc::{BrkAlloc, GrowOnlyConfig, WasmBreak};
 //!
+//! // On wasm32: segregated fit, and the break never moves down (wasm memory cannot shrink).
 //! #[global_allocator]
-//! static ALLOC: BrkAlloc<WasmBreak> = BrkAlloc::new(WasmBreak::new(), SegregatedConfig);
+//! static ALLOC: BrkAlloc<WasmBreak, GrowOnlyConfig> =
+//!     BrkAlloc::new(WasmBreak::wasm(), GrowOnlyConfig);
 //! ```
+//!
+//! Natively, `BrkAlloc<MmapBreak>` with [`SegregatedConfig`] gives memory back as the end of
+//! the heap becomes free.
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;

@@ -1,15 +1,17 @@
 //! Runs in the browser (`wasm-pack test --headless --chrome crate`): the whole test program,
-//! test harness included, allocates through brkalloc as its `#[global_allocator]` on wasm32.
+//! test harness included, allocates through brkalloc as its `#[global_allocator]` on wasm32, in
+//! the configuration meant for it (`GrowOnlyConfig`).
 #![cfg(target_arch = "wasm32")]
 
-use brkalloc::{BrkAlloc, SegregatedConfig, WasmBreak};
+use brkalloc::{BrkAlloc, GrowOnlyConfig, WasmBreak};
 use std::collections::{BTreeMap, VecDeque};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[global_allocator]
-static ALLOC: BrkAlloc<WasmBreak> = BrkAlloc::new(WasmBreak::wasm(), SegregatedConfig);
+static ALLOC: BrkAlloc<WasmBreak, GrowOnlyConfig> =
+    BrkAlloc::new(WasmBreak::wasm(), GrowOnlyConfig);
 
 #[wasm_bindgen_test]
 fn collections_churn_on_brkalloc() {

@@ -29,7 +29,7 @@ pub struct Report {
     pub code_size: Vec<SizeRow>,
     /// Time per operation against live blocks.
     pub scaling: Vec<ScalingRow>,
-    /// The targets next to what was measured.
+    /// The targets next to what was measured.
     pub targets: Vec<TargetRow>,
     /// Parts that could not run, and why; other remarks.
     pub notes: Vec<String>,
@@ -270,7 +270,7 @@ impl Report {
         report
     }
 
-    /// The targets for the segregated policy, next to the figures.
+    /// The segregated policy's targets, next to the figures.
     fn compare_targets(&self) -> Vec<TargetRow> {
         let mut rows = Vec::new();
         for workload in ["random", "random+realloc"] {

@@ -98,7 +98,8 @@ pub struct Heap<B: Break, C: Config = Options, O: Observer = ()> {
     /// The last block, or null.
     tail: Block,
     /// The block before `tail` when known, else null. Lets `free` of the last block find the new
-    /// last block without walking the chain.
+    /// last block without walking the chain. Always null when the configuration never gives
+    /// bytes back.
     before_tail: Block,
     /// The heap's break: the end of the last block. Null before the first growth.
     end: *mut u8,

@@ -71,7 +71,8 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             let mut b = b;
             if gap > 0 {
                 let front = b;
-                b = self.split(front, gap - HEADER_SIZE, true);
+                // `front` was free and the rest is too: the block after keeps PREV_FREE.
+                b = self.split(front, gap - HEADER_SIZE, true, false);
                 self.file(front);
             }
             let size = b.size();
@@ -82,7 +83,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             });
             if self.config.split() && size - need >= HEADER_SIZE + MIN_DATA {
                 // The rest stays free, so the block after it keeps its PREV_FREE flag.
-                let rest = self.split(b, need, true);
+                let rest = self.split(b, need, true, false);
                 self.file(rest);
             } else if b.next_is_adjacent() {
                 b.next().set_flag(PREV_FREE, false);
@@ -97,11 +98,22 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// Cuts `b` in two: `b` keeps `size` data bytes, and the rest becomes a new block right
     /// after it, free or used as `rest_free` says. Returns the new block (not filed).
     ///
+    /// The block after the rest is told whether the rest is free (its PREV_FREE flag) only when
+    /// `mark_next` says so: a caller that splits a block that was free, keeping the rest free,
+    /// leaves that flag as it was, and that block's header untouched.
+    ///
     /// # Safety
     ///
     /// `b` is live, not on a list, and `b.size() >= size + HEADER_SIZE + MIN_DATA`, with
-    /// `size` a multiple of `ALIGN`.
-    pub(super) unsafe fn split(&mut self, b: Block, size: usize, rest_free: bool) -> Block {
+    /// `size` a multiple of `ALIGN`. Without `mark_next`, the block after `b` (if adjacent)
+    /// already has PREV_FREE equal to `rest_free`.
+    pub(super) unsafe fn split(
+        &mut self,
+        b: Block,
+        size: usize,
+        rest_free: bool,
+        mark_next: bool,
+    ) -> Block {
         // SAFETY: the rest lies inside `b`'s data, which the heap owns; its header is aligned
         // because `size` is a multiple of ALIGN.
         unsafe {
@@ -119,13 +131,13 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             if rest_free {
                 rest.write_footer();
             }
-            if rest.next_is_adjacent() {
+            if mark_next && rest.next_is_adjacent() {
                 rest.next().set_flag(PREV_FREE, rest_free);
             }
             if b == self.tail {
                 self.tail = rest;
-                self.before_tail = b;
-            } else if b == self.before_tail {
+                self.before_tail = self.track(b);
+            } else if self.config.give_back() && b == self.before_tail {
                 self.before_tail = rest;
             }
             self.observer.event(Event::Split {
@@ -167,6 +179,17 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         }
     }
 
+    /// `b` as the block before the tail, when the heap gives bytes back (only the give-back
+    /// path uses it); else null, and nothing needs keeping up to date.
+    #[inline(always)]
+    fn track(&self, b: Block) -> Block {
+        if self.config.give_back() {
+            b
+        } else {
+            Block::NULL
+        }
+    }
+
     /// Updates the heap's pointers to blocks when `gone` is merged into the block `into` just
     /// before it: the tail, the block before it, and next fit's rover.
     #[inline]
@@ -174,7 +197,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         if gone == self.tail {
             self.tail = into;
             self.before_tail = Block::NULL;
-        } else if gone == self.before_tail {
+        } else if self.config.give_back() && gone == self.before_tail {
             self.before_tail = into;
         }
         if self.config.policy() == Policy::NextFit && gone == self.rover {
@@ -208,7 +231,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 size,
             });
             // The merged block is worked out first and written once: its size, its `next`,
-            // its footer, and the PREV_FREE flag of the block after it.
+            // its footer, and (when it changes) the PREV_FREE flag of the block after it.
             let mut adjacent = !next.is_null() && next.0.cast::<u8>() == b.data().add(size);
             let mut flags = b.flags() | FREE;
             let mut listed = false;
@@ -218,7 +241,9 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                     let absorbed = next;
                     size += HEADER_SIZE + absorbed.size();
                     next = absorbed.next();
-                    adjacent = !next.is_null() && next.0.cast::<u8>() == b.data().add(size);
+                    // The block after the absorbed one followed a free block already: its
+                    // PREV_FREE flag is set, and its header need not be touched.
+                    adjacent = false;
                     self.forget(absorbed, b);
                     self.observer.event(Event::Coalesce {
                         block: b.addr(),
@@ -251,6 +276,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             b.set_next(next);
             b.write_footer();
             if adjacent {
+                // Adjacent to the block `b` was before merging: it followed a used block.
                 next.set_flag(PREV_FREE, true);
             }
             if !listed {
@@ -486,7 +512,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             } else {
                 old_tail.set_next(b);
             }
-            self.before_tail = old_tail;
+            self.before_tail = self.track(old_tail);
             self.tail = b;
             self.retire_top(old_tail);
             self.end = b.end();
@@ -571,7 +597,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 old_tail.set_next(first);
             }
             self.tail = first;
-            self.before_tail = old_tail;
+            self.before_tail = self.track(old_tail);
             self.retire_top(old_tail);
             self.end = p.add(total);
             self.observer.event(Event::BreakMoved {
@@ -595,7 +621,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 b = Block::write(at.add(gap), need, PREV_FREE, Block::NULL);
                 first.set_next(b);
                 self.tail = b;
-                self.before_tail = first;
+                self.before_tail = self.track(first);
                 self.observer.event(Event::Append {
                     block: first.addr(),
                     size: gap - HEADER_SIZE,

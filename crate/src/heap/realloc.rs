@@ -84,7 +84,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     unsafe fn shrink(&mut self, b: Block, size: usize) {
         // SAFETY: the rest is a new live block inside `b`; its adjacent next is live.
         unsafe {
-            let rest = self.split(b, size, true);
+            let rest = self.split(b, size, true, true);
             if self.config.coalesce() && rest.next_is_adjacent() && rest.next().is_free() {
                 self.unfile(rest.next());
                 self.absorb_next(rest);

@@ -1894,6 +1894,43 @@ fn segments_keep_their_blocks_apart_under_the_seed_too() {
 /// allocator grew the memory in between), the heap must stay sound whatever it does instead:
 /// here `realloc` of the last block, which then fits in a free block lower down.
 #[test]
+fn a_refused_allocation_after_foreign_growth_keeps_the_new_region_as_a_free_segment() {
+    for options in [Options::DEFAULT, Options::with_policy(Policy::Segregated)] {
+        // Three pages in all: one for the heap, one for another allocator, one more.
+        let mut arena = Arena::new(3 * PAGE);
+        let brk = PagedBreak::new(FakePages::<PAGE>::new(arena.buffer()));
+        let mut heap = Heap::new(brk, options);
+        let a = alloc(&mut heap, 100);
+        fill(a, 100, 0xA0);
+        heap.backend().memory().grow_foreign(1).unwrap();
+        let before = blocks(&heap);
+        // Data aligned to a page needs the rest of the first page and a little of the next,
+        // which is someone else's: the break jumps to the third page, where the same layout
+        // does not fit, and no page is left after it.
+        let e = heap
+            .alloc_layout(Layout::from_size_align(8, PAGE).unwrap())
+            .unwrap_err();
+        assert!(
+            matches!(e, AllocError::OutOfMemory { .. }),
+            "{options:?}: {e:?}"
+        );
+        assert_sound(&heap);
+        let after = blocks(&heap);
+        assert_eq!(after.len(), before.len() + 1, "{options:?}: {after:#x?}");
+        assert_eq!(after[0].header, before[0].header);
+        assert_eq!((after[0].size, after[0].free), (before[0].size, false));
+        assert!(after[1].free, "the third page's bytes stay, free");
+        assert!(after[1].header >= before[0].data + 2 * PAGE - before[0].data % PAGE);
+        assert_eq!(
+            heap.brk(),
+            heap.backend().current().addr(),
+            "the heap ends at the break"
+        );
+        assert_filled(a, 100, 0xA0, "the block allocated before");
+    }
+}
+
+#[test]
 fn realloc_of_the_last_block_after_foreign_growth_keeps_the_heap_sound() {
     for (name, options) in BOTH {
         let mut arena = Arena::new(16 * PAGE);

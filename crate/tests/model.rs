@@ -133,6 +133,7 @@ fn paged_run<C: Config + std::fmt::Debug + Clone>(
                 exclusive: true,
                 // Memory below a later segment's start cannot be given back.
                 release_all: false,
+                new_regions: true,
             },
             &mut |heap: &Heap<PagedBreak<FakePages<'_, PAGE>>, C>| {
                 let memory = heap.backend().memory();

@@ -64,6 +64,7 @@ fuzz_target!(|data: &[u8]| {
             exclusive: true,
             // Memory below a later segment's start cannot be given back.
             release_all: false,
+            new_regions: true,
         },
         &mut |heap: &Heap<PagedBreak<FakePages<'_, PAGE>>, Options>| {
             let Foreign { grow, race } = steps[step].0;

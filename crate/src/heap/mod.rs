@@ -87,7 +87,10 @@ pub struct BlockInfo {
 ///
 /// The checked methods ([`alloc`](Heap::alloc), [`free`](Heap::free),
 /// [`realloc`](Heap::realloc), [`calloc`](Heap::calloc)) validate everything and leave the heap
-/// exactly as it was when they return an error. The `unsafe` unchecked methods trust their
+/// exactly as it was when they return an error, with one exception: when someone else grew
+/// the memory, so that the break handed out a new region, and the request still does not fit,
+/// the region's bytes stay with the heap as a free block starting a new segment (the break
+/// cannot go back below the region's start, and the heap must end at the break). The `unsafe` unchecked methods trust their
 /// caller, for speed, and are what the `GlobalAlloc` adapter uses.
 pub struct Heap<B: Break, C: Config = Options, O: Observer = ()> {
     brk: B,

@@ -160,25 +160,6 @@ impl Config for Options {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SegregatedConfig;
 
-impl Config for SegregatedConfig {
-    #[inline(always)]
-    fn policy(&self) -> Policy {
-        Policy::Segregated
-    }
-    #[inline(always)]
-    fn split(&self) -> bool {
-        true
-    }
-    #[inline(always)]
-    fn coalesce(&self) -> bool {
-        true
-    }
-    #[inline(always)]
-    fn trim(&self) -> bool {
-        true
-    }
-}
-
 /// [`SegregatedConfig`] whose break only ever rises ([`Config::give_back`] is `false`): the
 /// configuration for WebAssembly, whose memory never shrinks. Freeing the end of the heap
 /// then costs no more than freeing any other block, and the code that moves the break down is
@@ -186,25 +167,34 @@ impl Config for SegregatedConfig {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GrowOnlyConfig;
 
-impl Config for GrowOnlyConfig {
-    #[inline(always)]
-    fn policy(&self) -> Policy {
-        Policy::Segregated
-    }
-    #[inline(always)]
-    fn split(&self) -> bool {
-        true
-    }
-    #[inline(always)]
-    fn coalesce(&self) -> bool {
-        true
-    }
-    #[inline(always)]
-    fn trim(&self) -> bool {
-        true
-    }
-    #[inline(always)]
-    fn give_back(&self) -> bool {
-        false
-    }
+/// Implements [`Config`] for a zero-sized configuration of the segregated policy with splitting,
+/// coalescing and trimming on, and `give_back` as given: every answer a constant.
+macro_rules! segregated_config {
+    ($name:ident, give_back: $give_back:expr) => {
+        impl Config for $name {
+            #[inline(always)]
+            fn policy(&self) -> Policy {
+                Policy::Segregated
+            }
+            #[inline(always)]
+            fn split(&self) -> bool {
+                true
+            }
+            #[inline(always)]
+            fn coalesce(&self) -> bool {
+                true
+            }
+            #[inline(always)]
+            fn trim(&self) -> bool {
+                true
+            }
+            #[inline(always)]
+            fn give_back(&self) -> bool {
+                $give_back
+            }
+        }
+    };
 }
+
+segregated_config!(SegregatedConfig, give_back: true);
+segregated_config!(GrowOnlyConfig, give_back: false);

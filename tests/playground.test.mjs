@@ -415,3 +415,51 @@ test("stepping back and forth rebuilds the heap as it was after each step", asyn
   assert.equal((await blocks(page)).length, 2);
   assert.equal(await page.evaluate(() => window.playground.engine.check()), undefined);
 });
+
+describe("the segregated policy shows its size-class lists", () => {
+  /** Every list the panel shows: class, smallest size, and the data addresses on it. */
+  function shownLists(page) {
+    return page.$$eval("#lists li", (els) =>
+      els.map((li) => ({
+        class: Number(li.dataset.class),
+        minSize: Number(li.dataset.minSize),
+        blocks: [...li.querySelectorAll(".lists-block")].map((b) => Number(b.dataset.address)),
+      })),
+    );
+  }
+
+  test("freed blocks appear on the list of their class, in the order malloc tries them", async (t) => {
+    const page = await open(t, "?allocator=segregated");
+    assert.equal(await page.isVisible("#lists-panel"), true, "the panel shows under the segregated policy");
+    for (const size of [40, 16, 200, 16, 40, 16]) await malloc(page, size);
+    const [a, , c, , e] = await blocks(page);
+    assert.match(await page.textContent("#lists"), /Every list is empty/);
+    for (const b of [a, c, e]) await clickBlock(page, b.address);
+
+    const lists = await shownLists(page);
+    const drawn = await blocks(page);
+    const listed = lists.flatMap((l) => l.blocks).sort((x, y) => x - y);
+    assert.deepEqual(listed, [a.address, c.address, e.address], "each freed block is on a list");
+    for (const list of lists) {
+      for (const address of list.blocks) {
+        const block = drawn.find((b) => b.address === address);
+        assert.equal(block.free, true);
+        assert.ok(block.size >= list.minSize, `${block.size} bytes in a class from ${list.minSize}`);
+      }
+    }
+    // The two 40-byte blocks share a class; the one freed last is tried first.
+    const shared = lists.find((l) => l.blocks.includes(a.address));
+    assert.deepEqual(shared.blocks, [e.address, a.address]);
+    // The lists are what the heap itself says.
+    const fromHeap = await page.evaluate(() => window.playground.engine.snapshot().freeLists);
+    assert.deepEqual(lists.map((l) => [l.class, l.minSize, l.blocks.length]), fromHeap.map((l) => [l.class, l.minSize, l.blocks.length]));
+
+    // malloc(40) takes the first block of that list.
+    await malloc(page, 40);
+    assert.deepEqual((await shownLists(page)).find((l) => l.blocks.includes(a.address))?.blocks, [a.address]);
+    assert.equal((await blocks(page)).find((b) => b.address === e.address).free, false);
+
+    await page.selectOption("#allocator", "default");
+    assert.equal(await page.isVisible("#lists-panel"), false, "first fit keeps no lists: the panel hides");
+  });
+});

@@ -18,6 +18,7 @@ import { Narration, callText, narrate } from "./narration";
 import { Overview } from "./overview";
 import { scenarioSteps } from "./scenario";
 import { readSession, stepCall, type PtrRef, type Session, type StepSpec } from "./session";
+import { ListsPanel } from "./lists";
 import { StatsPanel } from "./stats";
 import { Timebar } from "./timebar";
 import { History, Timeline, type Base, type Narrator, type Remembered } from "./timeline";
@@ -49,6 +50,7 @@ export class App {
   readonly history = new History();
   readonly #overview: Overview | null = null;
   readonly #stats: StatsPanel | null = null;
+  readonly #lists: ListsPanel | null = null;
   readonly #bytes: BytesPanel | null = null;
   readonly #narration: Narration;
   readonly #controls: Controls | null = null;
@@ -87,6 +89,8 @@ export class App {
     this.#speed = this.#timebar.speed;
     const stats = byId("stats");
     if (stats) this.#stats = new StatsPanel(stats);
+    const lists = byId("lists");
+    if (lists) this.#lists = new ListsPanel(lists, byId("lists-panel"));
     const bytesEl = byId("bytes");
     if (bytesEl) this.#bytes = new BytesPanel(bytesEl, (a, n) => engine.read(a, n), snapshot.align);
     this.diagram = new Diagram(
@@ -510,6 +514,10 @@ export class App {
     this.diagram.update(this.#layout);
     this.diagram.select(this.#inspected);
     this.#stats?.update(this.#layout);
+    if (this.#lists) {
+      const segregated = this.engine.options().policy === "segregated";
+      this.#lists.update(this.#layout, segregated ? this.engine.freeLists() : null);
+    }
     this.#bytes?.show(this.#layout, this.#inspected);
     this.#overview?.update(this.#layout, this.diagram.visibleRange());
     const { position, steps } = this.timeline;

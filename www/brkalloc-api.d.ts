@@ -30,6 +30,7 @@ export class Playground {
   realloc(address: unknown, size: unknown): unknown;
   calloc(count: unknown, size: unknown): unknown;
   snapshot(): unknown;
+  freeLists(): unknown;
   options(): unknown;
   reset(options?: unknown): void;
   check(): string | undefined;

@@ -5,7 +5,7 @@
  */
 
 import init, { Playground, generateTrace, layoutStride, parseScenario } from "#brkalloc";
-import type { OpResult, Options, PlaygroundOptions, Scenario, Snapshot, TraceProgress, TraceSummary } from "./types";
+import type { FreeList, OpResult, Options, PlaygroundOptions, Scenario, Snapshot, TraceProgress, TraceSummary } from "./types";
 
 /** Field offsets of one block's row in the layout table (see `Playground::layout` in wasm.rs). */
 export const FIELD = { header: 0, data: 1, size: 2, flags: 3, next: 4 } as const;
@@ -103,6 +103,11 @@ export class Engine {
   /** The whole heap as data (slower than `layout`: it is built and copied as objects). */
   snapshot(): Snapshot {
     return this.#playground.snapshot() as Snapshot;
+  }
+
+  /** The segregated policy's size-class lists (empty under the other policies). */
+  freeLists(): FreeList[] {
+    return this.#playground.freeLists() as FreeList[];
   }
 
   /** Runs the heap's invariant checker: `undefined` when the heap is sound, else what is wrong. */

@@ -292,6 +292,14 @@ impl Playground {
         to_js(&self.heap.snapshot())
     }
 
+    /// The segregated policy's size-class lists, lowest class first:
+    /// `[{ class, minSize, blocks }]`, `blocks` the header addresses in list order. Empty under
+    /// the other policies. Cheaper than a snapshot: the page asks for it after every step.
+    #[wasm_bindgen(js_name = freeLists)]
+    pub fn free_lists(&self) -> Result<JsValue, JsError> {
+        to_js(&self.heap.free_lists())
+    }
+
     /// Runs the heap's invariant checker: `undefined` when every invariant holds, else a
     /// sentence naming the block that breaks one.
     pub fn check(&self) -> Option<String> {

@@ -338,7 +338,22 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// The heap as data: blocks, segments, totals.
     #[cfg(feature = "alloc")]
     pub fn snapshot(&self) -> crate::snapshot::Snapshot {
-        use crate::snapshot::{FreeList, Snapshot};
+        crate::snapshot::Snapshot::build(
+            self.heap_start(),
+            self.brk(),
+            self.brk.pages(),
+            self.config.policy(),
+            self.blocks(),
+            self.free_lists(),
+        )
+    }
+
+    /// The segregated policy's non-empty size-class lists, lowest class first, each block by
+    /// its header address in list order (none under the other policies). A free last block
+    /// is on none of them (invariant 6).
+    #[cfg(feature = "alloc")]
+    pub fn free_lists(&self) -> alloc::vec::Vec<crate::snapshot::FreeList> {
+        use crate::snapshot::FreeList;
         let mut lists = alloc::vec::Vec::new();
         if self.config.policy() == Policy::Segregated {
             for fl in 0..seglist::FL {
@@ -361,14 +376,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 }
             }
         }
-        Snapshot::build(
-            self.heap_start(),
-            self.brk(),
-            self.brk.pages(),
-            self.config.policy(),
-            self.blocks(),
-            lists,
-        )
+        lists
     }
 
     /// Finds the used block whose data is at `addr`, and the block before it (null for the

@@ -5,9 +5,9 @@
 
 extern crate alloc;
 
-// SAFETY: a wasm module without threads: every allocation happens on its one thread.
 #[global_allocator]
 static A: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    // SAFETY: a wasm module without threads: every allocation happens on its one thread.
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
 include!("../../exports.rs");

@@ -515,7 +515,7 @@ export class App {
     this.diagram.select(this.#inspected);
     this.#stats?.update(this.#layout);
     if (this.#lists) {
-      const segregated = this.engine.options().policy === "segregated";
+      const segregated = this.#options.policy === "segregated";
       this.#lists.update(this.#layout, segregated ? this.engine.freeLists() : null);
     }
     this.#bytes?.show(this.#layout, this.#inspected);

@@ -419,23 +419,15 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         align: usize,
     ) -> Result<Option<NonNull<u8>>, BreakError> {
         let t = self.tail;
+        if !self.config.coalesce() || align > ALIGN || t.is_null() {
+            return Ok(None);
+        }
         // SAFETY: the tail is live when not null.
-        if t.is_null() || !unsafe { t.is_free() } {
+        if !unsafe { t.is_free() } || self.brk.current() != self.end {
             return Ok(None);
         }
-        if self.segregated() {
-            // The top is on no list, so the search did not see it: it serves when it fits.
-            // SAFETY: `t` is the live, free last block.
-            if let Some(gap) = unsafe { super::search::fits(t, need, align) } {
-                // SAFETY: as above, with room for the gap and `need` bytes.
-                return Ok(Some(unsafe { self.take(t, need, gap) }));
-            }
-        }
-        if !self.config.coalesce() || align > ALIGN || self.brk.current() != self.end {
-            return Ok(None);
-        }
-        // SAFETY: `t` is the live, free, filed last block; the break hands out the bytes right
-        // after it when `p == self.end`.
+        // SAFETY: `t` is the live, free last block; the break hands out the bytes right after
+        // it when `p == self.end`.
         unsafe {
             let from = t.size();
             let extra = need.saturating_sub(from);

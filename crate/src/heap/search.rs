@@ -142,9 +142,30 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// the smaller of the first two blocks of the lowest non-empty class whose every block
     /// holds `need` bytes. A block for a larger alignment must also have room for the lead
     /// gap: when the block found that way has not, the search starts again from a class large
-    /// enough for any gap. A bounded number of blocks is looked at: constant time.
+    /// enough for any gap. When no listed block fits, the top is tried. A bounded number of
+    /// blocks is looked at: constant time.
     #[inline(always)]
     fn find_segregated(&mut self, need: usize, align: usize) -> Option<(Block, usize)> {
+        self.find_listed(need, align)
+            .or_else(|| self.top_fits(need, align))
+    }
+
+    /// The top (a free last block) is on no list (invariant 6): it serves only when no listed
+    /// block fits, so that it stays in one piece for as long as possible.
+    #[inline]
+    fn top_fits(&self, need: usize, align: usize) -> Option<(Block, usize)> {
+        let t = self.tail;
+        // SAFETY: the tail is live when not null.
+        if t.is_null() || !unsafe { t.is_free() } {
+            return None;
+        }
+        // SAFETY: as above.
+        unsafe { fits(t, need, align) }.map(|gap| (t, gap))
+    }
+
+    /// The size-class lists' part of the segregated search.
+    #[inline(always)]
+    fn find_listed(&mut self, need: usize, align: usize) -> Option<(Block, usize)> {
         let (fl, sl) = class_of(need);
         let mut b = self.lists.head(fl, sl);
         // The exact class holds blocks a little smaller than `need` as well as larger ones: a

@@ -14,7 +14,7 @@
 //!
 //! The *footprint* is always the pages grown for the allocator, in bytes.
 
-use core::alloc::{GlobalAlloc, Layout};
+use core::alloc::Layout;
 use core::cell::{Cell, RefCell};
 use core::fmt;
 use core::ptr::{self, NonNull};
@@ -25,7 +25,7 @@ use talc::base::Talc;
 use talc::cell::TalcCell;
 use talc::source::Source;
 
-use crate::BenchAlloc;
+use crate::{global, BenchAlloc};
 
 /// A [`Break`] that records how far it ever rose above the first byte it handed out.
 ///
@@ -333,20 +333,14 @@ impl<M: PageMemory, B: Binning> TalcAlloc<M, B> {
 impl<M: PageMemory, B: Binning> BenchAlloc for TalcAlloc<M, B> {
     #[inline]
     unsafe fn alloc(&mut self, size: usize, align: usize) -> *mut u8 {
-        // SAFETY: the caller guarantees a valid, non-zero layout.
-        unsafe {
-            self.cell
-                .alloc(Layout::from_size_align_unchecked(size, align))
-        }
+        // SAFETY: the caller guarantees `BenchAlloc::alloc`'s conditions.
+        unsafe { global::alloc(&self.cell, size, align) }
     }
 
     #[inline]
     unsafe fn free(&mut self, ptr: *mut u8, size: usize, align: usize) {
-        // SAFETY: the caller guarantees `ptr` is live with this layout.
-        unsafe {
-            self.cell
-                .dealloc(ptr, Layout::from_size_align_unchecked(size, align))
-        }
+        // SAFETY: the caller guarantees `BenchAlloc::free`'s conditions.
+        unsafe { global::free(&self.cell, ptr, size, align) }
     }
 
     #[inline]
@@ -357,14 +351,8 @@ impl<M: PageMemory, B: Binning> BenchAlloc for TalcAlloc<M, B> {
         align: usize,
         new_size: usize,
     ) -> *mut u8 {
-        // SAFETY: the caller guarantees `ptr` is live with this layout and `new_size` is valid.
-        unsafe {
-            self.cell.realloc(
-                ptr,
-                Layout::from_size_align_unchecked(size, align),
-                new_size,
-            )
-        }
+        // SAFETY: the caller guarantees `BenchAlloc::realloc`'s conditions.
+        unsafe { global::realloc(&self.cell, ptr, size, align, new_size) }
     }
 
     fn peak_extent(&mut self) -> Option<usize> {
@@ -411,20 +399,14 @@ mod lol {
     impl BenchAlloc for LolAlloc {
         #[inline]
         unsafe fn alloc(&mut self, size: usize, align: usize) -> *mut u8 {
-            // SAFETY: the caller guarantees a valid, non-zero layout.
-            unsafe {
-                self.inner
-                    .alloc(Layout::from_size_align_unchecked(size, align))
-            }
+            // SAFETY: the caller guarantees `BenchAlloc::alloc`'s conditions.
+            unsafe { global::alloc(&self.inner, size, align) }
         }
 
         #[inline]
         unsafe fn free(&mut self, ptr: *mut u8, size: usize, align: usize) {
-            // SAFETY: the caller guarantees `ptr` is live with this layout.
-            unsafe {
-                self.inner
-                    .dealloc(ptr, Layout::from_size_align_unchecked(size, align))
-            }
+            // SAFETY: the caller guarantees `BenchAlloc::free`'s conditions.
+            unsafe { global::free(&self.inner, ptr, size, align) }
         }
 
         #[inline]
@@ -435,14 +417,8 @@ mod lol {
             align: usize,
             new_size: usize,
         ) -> *mut u8 {
-            // SAFETY: the caller guarantees `ptr` is live with this layout.
-            unsafe {
-                self.inner.realloc(
-                    ptr,
-                    Layout::from_size_align_unchecked(size, align),
-                    new_size,
-                )
-            }
+            // SAFETY: the caller guarantees `BenchAlloc::realloc`'s conditions.
+            unsafe { global::realloc(&self.inner, ptr, size, align, new_size) }
         }
 
         fn peak_extent(&mut self) -> Option<usize> {

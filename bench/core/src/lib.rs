@@ -15,6 +15,59 @@ pub mod adapters;
 pub mod rng;
 pub mod workload;
 
+/// [`BenchAlloc`]'s three calls made through a [`GlobalAlloc`](core::alloc::GlobalAlloc), for the
+/// allocators measured through theirs (talc's cell, lol_alloc, the system allocator).
+pub mod global {
+    use core::alloc::{GlobalAlloc, Layout};
+
+    /// [`BenchAlloc::alloc`](crate::BenchAlloc::alloc) through `g`.
+    ///
+    /// # Safety
+    ///
+    /// As for `BenchAlloc::alloc`.
+    #[inline]
+    pub unsafe fn alloc(g: &impl GlobalAlloc, size: usize, align: usize) -> *mut u8 {
+        // SAFETY: the caller guarantees a non-zero size and a power-of-two alignment up to
+        // 4096: a valid layout.
+        unsafe { g.alloc(Layout::from_size_align_unchecked(size, align)) }
+    }
+
+    /// [`BenchAlloc::free`](crate::BenchAlloc::free) through `g`.
+    ///
+    /// # Safety
+    ///
+    /// As for `BenchAlloc::free`: `ptr` is a live block of `g` with this layout.
+    #[inline]
+    pub unsafe fn free(g: &impl GlobalAlloc, ptr: *mut u8, size: usize, align: usize) {
+        // SAFETY: the caller guarantees `ptr` is live with this layout.
+        unsafe { g.dealloc(ptr, Layout::from_size_align_unchecked(size, align)) }
+    }
+
+    /// [`BenchAlloc::realloc`](crate::BenchAlloc::realloc) through `g`.
+    ///
+    /// # Safety
+    ///
+    /// As for `BenchAlloc::realloc`: `ptr` is a live block of `g` with this layout, and
+    /// `new_size` is not zero.
+    #[inline]
+    pub unsafe fn realloc(
+        g: &impl GlobalAlloc,
+        ptr: *mut u8,
+        size: usize,
+        align: usize,
+        new_size: usize,
+    ) -> *mut u8 {
+        // SAFETY: the caller guarantees `ptr` is live with this layout and `new_size` is valid.
+        unsafe {
+            g.realloc(
+                ptr,
+                Layout::from_size_align_unchecked(size, align),
+                new_size,
+            )
+        }
+    }
+}
+
 /// An allocator as the workloads see it: `malloc`, `free` and `realloc` with the caller keeping
 /// each block's size and alignment, as Rust's `GlobalAlloc` does, plus what it cost in memory.
 pub trait BenchAlloc {

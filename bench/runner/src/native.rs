@@ -1,13 +1,13 @@
 //! The native half: the same workloads as the wasm module, run in this process on every
 //! allocator, the system's included, each over its own [`MmapPages`].
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::System;
 use std::time::Instant;
 
 use bench_core::adapters::{Brkalloc, Dlmalloc, TalcAlloc};
 use bench_core::rng::Rng;
 use bench_core::workload::{self, Slot, Tally};
-use bench_core::BenchAlloc;
+use bench_core::{global, BenchAlloc};
 use brkalloc::{Options, Policy, SegregatedConfig};
 use talc::DefaultBinning;
 
@@ -35,15 +35,17 @@ struct SystemAlloc;
 
 impl BenchAlloc for SystemAlloc {
     unsafe fn alloc(&mut self, size: usize, align: usize) -> *mut u8 {
-        // SAFETY: the caller guarantees a valid, non-zero layout.
-        unsafe { System.alloc(Layout::from_size_align_unchecked(size, align)) }
+        // SAFETY: the caller guarantees `BenchAlloc::alloc`'s conditions.
+        unsafe { global::alloc(&System, size, align) }
     }
 
+    #[inline]
     unsafe fn free(&mut self, ptr: *mut u8, size: usize, align: usize) {
-        // SAFETY: the caller guarantees a live block with this layout.
-        unsafe { System.dealloc(ptr, Layout::from_size_align_unchecked(size, align)) }
+        // SAFETY: the caller guarantees `BenchAlloc::free`'s conditions.
+        unsafe { global::free(&System, ptr, size, align) }
     }
 
+    #[inline]
     unsafe fn realloc(
         &mut self,
         ptr: *mut u8,
@@ -51,14 +53,8 @@ impl BenchAlloc for SystemAlloc {
         align: usize,
         new_size: usize,
     ) -> *mut u8 {
-        // SAFETY: the caller guarantees a live block with this layout and a valid new size.
-        unsafe {
-            System.realloc(
-                ptr,
-                Layout::from_size_align_unchecked(size, align),
-                new_size,
-            )
-        }
+        // SAFETY: the caller guarantees `BenchAlloc::realloc`'s conditions.
+        unsafe { global::realloc(&System, ptr, size, align, new_size) }
     }
 
     fn peak_extent(&mut self) -> Option<usize> {

@@ -131,6 +131,11 @@ ensure_nightly_miri() {
         say "Adding miri and rust-src to the nightly toolchain"
         rustup component add miri rust-src --toolchain nightly
     fi
+    # The miri stage also checks the wasm32 build with a nightly-only lint.
+    if ! rustup target list --installed --toolchain nightly | grep -qx 'wasm32-unknown-unknown'; then
+        say "Adding the wasm32-unknown-unknown target to the nightly toolchain"
+        rustup target add wasm32-unknown-unknown --toolchain nightly
+    fi
     # Builds Miri's own standard library once; quick and quiet once it exists.
     say "Checking Miri's standard library (cargo +nightly miri setup)"
     cargo +nightly miri setup

@@ -10,13 +10,17 @@
 set -euo pipefail
 
 # The test targets Miri interprets: the core's unit tests and the integration tests that
-# drive it through the Break seam. Miri is slow, so targets join this list deliberately.
-MIRI_TARGETS=(--lib --test heap --test model --test backends)
+# drive it through the Break seam, the checker's property test, and (in a run of its own,
+# under Tree Borrows) the program whose global allocator is brkalloc. Miri is slow, so
+# targets join these lists deliberately.
+MIRI_TARGETS=(--lib --test heap --test model --test backends --test checker)
+MIRI_GLOBAL_TARGETS=(--test global_alloc)
 
 # Miri runs isolated from the host by default. Forward PROPTEST_CASES so property tests
 # can run fewer cases under the interpreter, and let file-system calls (proptest's
-# regression files) fail with an error the program sees instead of stopping Miri.
-: "${MIRIFLAGS:=-Zmiri-env-forward=PROPTEST_CASES -Zmiri-isolation-error=warn-nobacktrace}"
+# regression files) fail with an error the program sees instead of stopping Miri. Strict
+# provenance: a pointer made from an integer stops the run.
+: "${MIRIFLAGS:=-Zmiri-strict-provenance -Zmiri-env-forward=PROPTEST_CASES -Zmiri-isolation-error=warn-nobacktrace}"
 : "${MIRI_PROPTEST_CASES:=16}"
 # Miri is by far the slowest stage; past this limit it fails with a clear message instead
 # of running into CI's own 90-minute limit, which would cut the run off without a summary.
@@ -39,7 +43,7 @@ declare -A TITLE=(
     [clippy]="lints (cargo clippy --workspace --all-targets -- -D warnings)"
     [test]="native tests (cargo test --workspace)"
     [doc]="documentation (cargo doc -p brkalloc --no-deps, warnings are errors)"
-    [miri]="Miri on the core (cargo +nightly miri test -p brkalloc ${MIRI_TARGETS[*]})"
+    [miri]="Miri, strict provenance, on the core (${MIRI_TARGETS[*]}) and, with Tree Borrows, the global allocator (${MIRI_GLOBAL_TARGETS[*]})"
     [wasm]="wasm tests in headless Chromium (wasm-pack test --headless --chrome crate)"
     [typecheck]="TypeScript types (npm run typecheck)"
     [e2e]="end-to-end tests in headless Chromium (npm run build:wasm, npm run test:e2e)"
@@ -54,10 +58,38 @@ stage_test() { cargo test --workspace; }
 stage_doc() { RUSTDOCFLAGS="-D warnings" cargo doc -p brkalloc --no-deps; }
 
 stage_miri() {
-    echo "MIRIFLAGS=$MIRIFLAGS PROPTEST_CASES=${PROPTEST_CASES:-$MIRI_PROPTEST_CASES} (time limit $MIRI_TIME_LIMIT)"
+    # Code Miri cannot run (the sbrk and wasm backends) must not cast integers to pointers
+    # either: rustc's strict-provenance lint, on every target of the crate, native and wasm32.
+    echo "--- no integer-to-pointer casts (fuzzy_provenance_casts, nightly)"
+    local lint="-Zcrate-attr=feature(strict_provenance_lints) -Dfuzzy_provenance_casts"
+    RUSTFLAGS="$lint" cargo +nightly check -q -p brkalloc --all-targets --target-dir target/provenance
+    RUSTFLAGS="$lint" cargo +nightly check -q -p brkalloc --lib --target wasm32-unknown-unknown \
+        --target-dir target/provenance
+
+    echo "--- MIRIFLAGS=$MIRIFLAGS PROPTEST_CASES=${PROPTEST_CASES:-$MIRI_PROPTEST_CASES} (time limit $MIRI_TIME_LIMIT)"
+    local started=$SECONDS
     MIRIFLAGS="$MIRIFLAGS" PROPTEST_CASES="${PROPTEST_CASES:-$MIRI_PROPTEST_CASES}" \
         timeout --kill-after=30s "$MIRI_TIME_LIMIT" \
         cargo +nightly miri test -p brkalloc "${MIRI_TARGETS[@]}"
+
+    # What is left of the time limit goes to the global allocator's run.
+    local left=$(($(limit_seconds "$MIRI_TIME_LIMIT") - (SECONDS - started)))
+    [ "$left" -gt 60 ] || left=60
+    echo "--- MIRIFLAGS=$MIRIFLAGS -Zmiri-tree-borrows (time limit ${left}s)"
+    MIRIFLAGS="$MIRIFLAGS -Zmiri-tree-borrows" PROPTEST_CASES="${PROPTEST_CASES:-$MIRI_PROPTEST_CASES}" \
+        timeout --kill-after=30s "${left}s" \
+        cargo +nightly miri test -p brkalloc "${MIRI_GLOBAL_TARGETS[@]}"
+}
+
+# A `timeout` duration (45m, 90s, 2h) in seconds.
+limit_seconds() {
+    local d="$1"
+    case "$d" in
+    *h) echo $((${d%h} * 3600)) ;;
+    *m) echo $((${d%m} * 60)) ;;
+    *s) echo "${d%s}" ;;
+    *) echo "$d" ;;
+    esac
 }
 
 # --mode no-install: use the wasm-bindgen-cli and ChromeDriver that are installed, and

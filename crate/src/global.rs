@@ -1,5 +1,5 @@
-//! A `GlobalAlloc` adapter: a [`Heap`] behind a small spin lock, usable as
-//! `#[global_allocator]` natively and on wasm32.
+//! A `GlobalAlloc` adapter: a [`Heap`] behind a lock, usable as `#[global_allocator]` natively
+//! and on wasm32.
 //!
 //! ```ignore
 //! use brkalloc::{BrkAlloc, GrowOnlyConfig, WasmBreak};
@@ -10,76 +10,257 @@
 //!     BrkAlloc::new(WasmBreak::wasm(), GrowOnlyConfig);
 //! ```
 //!
-//! Natively, `BrkAlloc<MmapBreak>` with [`SegregatedConfig`] gives memory back as the end of
-//! the heap becomes free.
+//! # What it promises, and what it asks
+//!
+//! - Every safe method is sound for every caller. Safe code sees the live heap only through
+//!   views that cannot free or replace anything: [`BrkAlloc::check`], [`BrkAlloc::stats`],
+//!   [`BrkAlloc::blocks_into`] and, with the `alloc` feature, [`BrkAlloc::snapshot`]. None of
+//!   them allocates while it holds the lock.
+//! - [`BrkAlloc::with`], which hands out `&mut Heap`, is `unsafe`: the heap it reaches holds
+//!   the program's own boxes and vectors.
+//! - The lock knows its owner. A reentrant call (an allocation inside `with`) or a panic
+//!   while the lock is held stops the process with a message that names the cause; it never
+//!   waits forever. How each target waits for the lock is written on [`BrkAlloc`].
+//! - The backend's own constructor carries any promise it needs: [`SbrkBreak::new`] is
+//!   `unsafe`, because nothing else may move the process break while it works.
+//! - Natively, with [`SegregatedConfig`], free memory at the end of the heap goes back
+//!   through the break in constant time once it exceeds [`TRIM_THRESHOLD`] bytes.
+//!
+//! [`SbrkBreak::new`]: crate::brk::SbrkBreak::new
+//! [`TRIM_THRESHOLD`]: crate::TRIM_THRESHOLD
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
+use core::mem;
 use core::ptr::{self, NonNull};
-use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::brk::Break;
-use crate::heap::{Config, Heap, SegregatedConfig};
+use crate::heap::{BlockInfo, Config, Corruption, Heap, SegregatedConfig, Stats};
+use crate::lock::{Lock, NoUnwind};
 
-/// A heap behind a spin lock. On single-threaded wasm the lock is never contended and costs a
-/// couple of instructions.
+/// What a panic inside the allocator's own code (a bug) stops the process with.
+const PANIC_INSIDE: &str =
+    "brkalloc: a panic inside the allocator while it held its lock; a global allocator may not \
+unwind, so the process stops here.\n";
+
+/// What a panic inside the closure given to [`BrkAlloc::with`] stops the process with.
+const PANIC_IN_WITH: &str = "brkalloc: a panic inside the closure given to BrkAlloc::with, while \
+the allocator's lock was held; the process stops here.\n";
+
+/// A heap behind a lock: a `GlobalAlloc`.
+///
+/// The lock knows which thread holds it, so that a reentrant call stops the process instead of
+/// waiting for itself:
+///
+/// | target | who holds the lock | waiting for another thread |
+/// |---|---|---|
+/// | unix | `pthread_self()` | spin briefly, then `sched_yield` |
+/// | wasm32 without threads | the only thread there is | (there is none: any wait is reentrant) |
+/// | anything else | not known: a reentrant call is not detected | spin |
+///
+/// On single-threaded wasm the lock is never contended and costs a few instructions.
 pub struct BrkAlloc<B: Break, C: Config = SegregatedConfig> {
-    locked: AtomicBool,
+    lock: Lock,
     heap: UnsafeCell<Heap<B, C>>,
 }
 
-// SAFETY: every access to the heap goes through `with`, which holds the lock, so the heap is
-// never used from two threads at once; the heap's memory moves with it (`B: Send`).
+// SAFETY: every access to the heap holds the lock, so the heap is never used from two threads at
+// once; the heap's memory moves with it (`B: Send`).
 unsafe impl<B: Break + Send, C: Config + Send> Sync for BrkAlloc<B, C> {}
 
+/// The lock, held: the heap may be used until it is dropped.
+struct Held<'a, B: Break, C: Config> {
+    alloc: &'a BrkAlloc<B, C>,
+}
+
+impl<B: Break, C: Config> Held<'_, B, C> {
+    /// The heap, for as long as the lock is held.
+    fn heap(&mut self) -> &mut Heap<B, C> {
+        // SAFETY: the lock is held for the life of `self`, and `&mut self` makes this the only
+        // reference to the heap derived from it.
+        unsafe { &mut *self.alloc.heap.get() }
+    }
+}
+
+impl<B: Break, C: Config> Drop for Held<'_, B, C> {
+    fn drop(&mut self) {
+        self.alloc.lock.release();
+    }
+}
+
 impl<B: Break, C: Config> BrkAlloc<B, C> {
-    /// An allocator over `brk`, configured by `config`.
+    /// An allocator over `brk`, configured by `config`. It grows nothing until the first
+    /// allocation, so this can initialise a `static`.
     pub const fn new(brk: B, config: C) -> Self {
         BrkAlloc {
-            locked: AtomicBool::new(false),
+            lock: Lock::new(),
             heap: UnsafeCell::new(Heap::new(brk, config)),
         }
     }
 
+    /// Takes the lock (stopping the process on a reentrant call).
+    #[inline]
+    fn hold(&self) -> Held<'_, B, C> {
+        self.lock.acquire();
+        Held { alloc: self }
+    }
+
     /// Runs `f` on the heap with the lock held.
-    pub fn with<R>(&self, f: impl FnOnce(&mut Heap<B, C>) -> R) -> R {
-        while self
-            .locked
-            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
-            core::hint::spin_loop();
-        }
-        // SAFETY: the lock is held, so this is the only reference to the heap until it is
-        // released below.
-        let r = f(unsafe { &mut *self.heap.get() });
-        self.locked.store(false, Ordering::Release);
+    ///
+    /// A panic inside `f`, or an allocation through this allocator (`f` runs with its lock
+    /// held), stops the process with a message; it never waits forever.
+    ///
+    /// # Safety
+    ///
+    /// The heap holds the memory of every live allocation made through this allocator: the
+    /// program's boxes, vectors and strings when it is the global allocator. `f` must leave
+    /// every such allocation live and in place: it must not free, reallocate or reset
+    /// anything it did not allocate itself in `f`, must not replace the heap
+    /// (`*heap = ...`, `mem::swap`), and must not write into blocks it does not own.
+    pub unsafe fn with<R>(&self, f: impl FnOnce(&mut Heap<B, C>) -> R) -> R {
+        let mut held = self.hold();
+        let bomb = NoUnwind(PANIC_IN_WITH);
+        let r = f(held.heap());
+        mem::forget(bomb);
         r
+    }
+
+    /// Runs the invariant checker ([`Heap::check`]) on the live heap.
+    pub fn check(&self) -> Result<(), Corruption> {
+        self.hold().heap().check()
+    }
+
+    /// The heap's totals ([`Heap::stats`]).
+    pub fn stats(&self) -> Stats {
+        self.hold().heap().stats()
+    }
+
+    /// Copies the heap's blocks, in chain order, into `out` as far as it has room, and returns
+    /// how many blocks the heap has (more than `out.len()` when some did not fit). Nothing is
+    /// allocated.
+    pub fn blocks_into(&self, out: &mut [BlockInfo]) -> usize {
+        let mut held = self.hold();
+        let mut n = 0;
+        for b in held.heap().blocks() {
+            if let Some(slot) = out.get_mut(n) {
+                *slot = b;
+            }
+            n += 1;
+        }
+        n
+    }
+
+    /// The heap as data. The blocks and lists are copied into memory set aside before the lock
+    /// is taken, so taking the snapshot never allocates while the lock is held (it retries if
+    /// the heap grew in between).
+    #[cfg(feature = "alloc")]
+    pub fn snapshot(&self) -> crate::snapshot::Snapshot {
+        use alloc::vec::Vec;
+        let (mut blocks, mut listed) = (0usize, 0usize);
+        loop {
+            let mut block_buf: Vec<BlockInfo> = Vec::with_capacity(blocks + 16);
+            let mut list_buf: Vec<(usize, usize, usize)> = Vec::with_capacity(listed + 16);
+            let (fits, start, brk, pages, policy) = {
+                let mut held = self.hold();
+                let heap = held.heap();
+                blocks = heap.blocks().count();
+                listed = heap.listed().count();
+                let fits = blocks <= block_buf.capacity() && listed <= list_buf.capacity();
+                if fits {
+                    block_buf.extend(heap.blocks());
+                    list_buf.extend(heap.listed());
+                }
+                (
+                    fits,
+                    heap.heap_start(),
+                    heap.brk(),
+                    heap.backend().pages(),
+                    heap.config().policy(),
+                )
+            };
+            if fits {
+                return crate::snapshot::Snapshot::build(
+                    start,
+                    brk,
+                    pages,
+                    policy,
+                    block_buf.into_iter(),
+                    crate::snapshot::FreeList::group(&list_buf),
+                );
+            }
+        }
+    }
+
+    /// The data bytes of the block at `ptr`: at least what was asked for, and all of them
+    /// usable (`malloc_usable_size`).
+    ///
+    /// # Safety
+    ///
+    /// `ptr` was returned by this allocator and has not been freed since.
+    pub unsafe fn usable_size(&self, ptr: NonNull<u8>) -> usize {
+        // SAFETY: the caller guarantees a live block of this heap.
+        unsafe { self.hold().heap().usable_size(ptr) }
+    }
+
+    /// Takes the lock and keeps it, so that a `fork` in this thread copies a heap no other
+    /// thread is halfway through changing (a `pthread_atfork` *prepare* handler). Until
+    /// [`after_fork`](BrkAlloc::after_fork), every other use of the allocator waits, and this
+    /// thread must not use it either.
+    pub fn before_fork(&self) {
+        self.lock.acquire();
+    }
+
+    /// Lets go of the lock [`before_fork`](BrkAlloc::before_fork) took: the *parent* and
+    /// *child* handlers of `pthread_atfork`.
+    ///
+    /// # Safety
+    ///
+    /// The lock is held by a `before_fork` of this thread (in the parent), or of the thread
+    /// that called `fork` (in the child, whose only thread that is), and nothing else has
+    /// released it since.
+    pub unsafe fn after_fork(&self) {
+        self.lock.release();
     }
 }
 
 // SAFETY: `alloc` returns blocks of at least `layout.size()` bytes aligned to `layout.align()`
 // (the heap's contract), or null; `dealloc` and `realloc` receive only pointers this allocator
-// returned (GlobalAlloc's contract), which is what the unchecked heap methods require.
+// returned (GlobalAlloc's contract), which is what the unchecked heap methods require. No
+// method unwinds: a panic while the lock is held stops the process.
 unsafe impl<B: Break + Send, C: Config + Send> GlobalAlloc for BrkAlloc<B, C> {
+    #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.with(|h| {
-            h.try_alloc_layout(layout)
-                .map_or(ptr::null_mut(), NonNull::as_ptr)
-        })
+        let mut held = self.hold();
+        let bomb = NoUnwind(PANIC_INSIDE);
+        let p = held
+            .heap()
+            .try_alloc_layout(layout)
+            .map_or(ptr::null_mut(), NonNull::as_ptr);
+        mem::forget(bomb);
+        p
     }
 
+    #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
+        let mut held = self.hold();
+        let bomb = NoUnwind(PANIC_INSIDE);
         // SAFETY: GlobalAlloc's caller guarantees `ptr` is a live block of this allocator.
-        self.with(|h| unsafe { h.free_unchecked(NonNull::new_unchecked(ptr)) })
+        unsafe { held.heap().free_unchecked(NonNull::new_unchecked(ptr)) };
+        mem::forget(bomb);
     }
 
+    #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        self.with(|h| {
-            // SAFETY: GlobalAlloc's caller guarantees `ptr` is a live block allocated with
-            // `layout`.
-            unsafe { h.realloc_unchecked(NonNull::new_unchecked(ptr), layout, new_size) }
-                .map_or(ptr::null_mut(), NonNull::as_ptr)
-        })
+        let mut held = self.hold();
+        let bomb = NoUnwind(PANIC_INSIDE);
+        // SAFETY: GlobalAlloc's caller guarantees `ptr` is a live block allocated with
+        // `layout`.
+        let p = unsafe {
+            held.heap()
+                .realloc_unchecked(NonNull::new_unchecked(ptr), layout, new_size)
+        }
+        .map_or(ptr::null_mut(), NonNull::as_ptr);
+        mem::forget(bomb);
+        p
     }
 }

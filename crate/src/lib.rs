@@ -47,6 +47,7 @@ extern crate std;
 pub mod brk;
 pub mod global;
 pub mod heap;
+mod lock;
 pub mod observer;
 #[cfg(feature = "alloc")]
 pub mod scenario;
@@ -65,7 +66,8 @@ pub use brk::{WasmBreak, WasmPages};
 pub use global::BrkAlloc;
 pub use heap::{
     AllocError, BlockInfo, Config, Corruption, FreeError, GrowOnlyConfig, Heap, Options, Policy,
-    ReallocError, SegregatedConfig, ALIGN, HEADER_SIZE, MIN_DATA,
+    ReallocError, SegregatedConfig, Stats, ALIGN, HEADER_SIZE, MAX_SEGMENTS, MAX_SIZE, MIN_DATA,
+    TRIM_THRESHOLD,
 };
 #[cfg(feature = "alloc")]
 pub use observer::Recorder;

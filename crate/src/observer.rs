@@ -124,6 +124,24 @@ pub enum Event {
         /// Its data size after.
         to: usize,
     },
+    /// The free last block grew past the trim threshold, so it was cut down and the rest
+    /// given back through the break (the unchecked `free`, in constant time).
+    Trim {
+        /// The block's header.
+        block: usize,
+        /// Its data size before.
+        from: usize,
+        /// Its data size after.
+        to: usize,
+    },
+    /// The checked `free` or `realloc` walked the chain to find the block whose data is at
+    /// `addr`, before touching anything: that walk is why they take longer as the heap grows.
+    Lookup {
+        /// The address given.
+        addr: usize,
+        /// Blocks looked at.
+        blocks: usize,
+    },
     /// `realloc` moved the data to another block.
     Move {
         /// The old data address.

@@ -74,6 +74,25 @@ pub struct FreeList {
     pub blocks: Vec<usize>,
 }
 
+impl FreeList {
+    /// Groups `(class, smallest size, header)` entries, as [`Heap::listed`](crate::Heap::listed)
+    /// yields them (each list's entries together, in order), into one `FreeList` per class.
+    pub fn group(entries: &[(usize, usize, usize)]) -> Vec<FreeList> {
+        let mut lists: Vec<FreeList> = Vec::new();
+        for &(class, min_size, block) in entries {
+            match lists.last_mut() {
+                Some(list) if list.class == class => list.blocks.push(block),
+                _ => lists.push(FreeList {
+                    class,
+                    min_size,
+                    blocks: alloc::vec![block],
+                }),
+            }
+        }
+        lists
+    }
+}
+
 /// Sums over the blocks.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

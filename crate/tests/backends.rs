@@ -550,14 +550,14 @@ mod mmap {
             let p = brk.sbrk(64).unwrap();
             // SAFETY: `sbrk(64)` just handed out these bytes.
             unsafe { fill(p, 64, 0x42) };
-            p as usize
+            p.expose_provenance()
         })
         .join()
         .unwrap();
         let brk = SHARED.lock().unwrap();
         assert_eq!(brk.current() as usize, p + 64);
         // SAFETY: the 64 bytes are still below the break.
-        assert!(unsafe { holds(p as *mut u8, 64, 0x42) });
+        assert!(unsafe { holds(std::ptr::with_exposed_provenance_mut(p), 64, 0x42) });
     }
 
     #[test]

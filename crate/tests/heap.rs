@@ -991,7 +991,10 @@ fn realloc_refuses_bad_pointers_and_changes_nothing() {
                 },
             ),
             (b.as_ptr(), FreeError::DoubleFree { addr: ib.data }),
-            (outside as *mut u8, FreeError::NotInHeap { addr: outside }),
+            (
+                std::ptr::without_provenance_mut(outside),
+                FreeError::NotInHeap { addr: outside },
+            ),
         ];
         for (ptr, expected) in cases {
             let before = state(&heap);
@@ -1246,9 +1249,13 @@ fn bad_frees_are_refused_with_the_right_error_and_change_nothing() {
         let stack = std::ptr::addr_of_mut!(on_stack).cast::<u8>();
         let cases: Vec<(*mut u8, FreeError, &str)> = vec![
             (std::ptr::null_mut(), FreeError::Null, "null"),
-            (below as *mut u8, FreeError::NotInHeap { addr: below }, "0x"),
             (
-                above as *mut u8,
+                std::ptr::without_provenance_mut(below),
+                FreeError::NotInHeap { addr: below },
+                "0x",
+            ),
+            (
+                std::ptr::without_provenance_mut(above),
                 FreeError::NotInHeap { addr: above },
                 "not a block",
             ),

@@ -393,11 +393,14 @@ fn run(scenario: &Scenario) -> Vec<Result<Option<usize>, String>> {
                 .map(|p| Some(p.as_ptr() as usize))
                 .map_err(|e| e.to_string()),
             Stmt::Realloc { ptr, size, .. } => heap
-                .realloc(address(ptr, &names) as *mut u8, *size as usize)
+                .realloc(
+                    std::ptr::without_provenance_mut(address(ptr, &names)),
+                    *size as usize,
+                )
                 .map(|p| Some(p.as_ptr() as usize))
                 .map_err(|e| e.to_string()),
             Stmt::Free { ptr } => heap
-                .free(address(ptr, &names) as *mut u8)
+                .free(std::ptr::without_provenance_mut(address(ptr, &names)))
                 .map(|()| None)
                 .map_err(|e| e.to_string()),
         };

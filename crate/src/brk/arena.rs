@@ -27,6 +27,36 @@ impl<'a> ArenaBreak<'a> {
         }
     }
 
+    /// A break over the `len` bytes at `base`, which the caller hands over without a borrow:
+    /// for a buffer in a `static`, under a global allocator, which a `const` cannot borrow.
+    ///
+    /// ```
+    /// use brkalloc::{ArenaBreak, BrkAlloc, SegregatedConfig};
+    /// use core::mem::MaybeUninit;
+    ///
+    /// const LEN: usize = 1 << 16;
+    /// static mut BUFFER: [MaybeUninit<u8>; LEN] = [MaybeUninit::uninit(); LEN];
+    /// // SAFETY: nothing else uses BUFFER: this allocator owns it for the program's life.
+    /// static ALLOC: BrkAlloc<ArenaBreak<'static>> = BrkAlloc::new(
+    ///     unsafe { ArenaBreak::from_raw_parts((&raw mut BUFFER).cast(), LEN) },
+    ///     SegregatedConfig,
+    /// );
+    /// assert_eq!(ALLOC.stats().blocks, 0);
+    /// ```
+    ///
+    /// # Safety
+    ///
+    /// The `len` bytes at `base` are valid for reads and writes, and nothing but this break
+    /// (and the heap over it) reads or writes them, or frees them, for as long as it is used.
+    pub const unsafe fn from_raw_parts(base: *mut u8, len: usize) -> ArenaBreak<'static> {
+        ArenaBreak {
+            base,
+            len,
+            brk: 0,
+            _buffer: PhantomData,
+        }
+    }
+
     /// Bytes between the start of the buffer and the break.
     pub fn used(&self) -> usize {
         self.brk
@@ -38,8 +68,12 @@ impl<'a> ArenaBreak<'a> {
     }
 }
 
+// SAFETY: the arena owns its buffer exclusively (borrowed mutably for `'a`, or handed over by
+// `from_raw_parts`'s caller), like a `&mut [u8]`, which may be sent to another thread.
+unsafe impl Send for ArenaBreak<'_> {}
+
 // SAFETY: the break only ever moves within `base..base + len`, which `new` borrowed mutably for
-// `'a`, so the bytes below it are ours alone; growth is always adjacent; a failed call returns
+// `'a` (or `from_raw_parts`'s caller handed over), so the bytes below it are ours alone; growth is always adjacent; a failed call returns
 // before changing `brk`; moving below offset 0 is refused.
 unsafe impl Break for ArenaBreak<'_> {
     fn current(&self) -> *mut u8 {

@@ -439,7 +439,7 @@ pub struct WasmPages;
 // and gives each page to exactly one caller, returning the old size, or `usize::MAX` (mapped to
 // `None`) on failure. `grow` never hands out page 0, whose address is null.
 // Addresses in linear memory are plain integers: `ptr_at` turns one into a pointer with exposed
-// provenance (the cast is `core::ptr::with_exposed_provenance_mut`, spelled for Rust 1.80).
+// provenance (`with_exposed_provenance_mut`): no Rust allocation owns linear memory's pages.
 #[cfg(target_arch = "wasm32")]
 unsafe impl PageMemory for WasmPages {
     const PAGE_SIZE: usize = 65536;
@@ -466,7 +466,7 @@ unsafe impl PageMemory for WasmPages {
     }
 
     fn ptr_at(&self, offset: usize) -> *mut u8 {
-        offset as *mut u8
+        core::ptr::with_exposed_provenance_mut(offset)
     }
 }
 

@@ -6,8 +6,8 @@
 use super::{Break, BreakError};
 use core::ptr;
 
-/// What `sbrk` returns when it fails: `(void *) -1`.
-const SBRK_FAILED: *mut libc::c_void = usize::MAX as *mut libc::c_void;
+/// What `sbrk` returns when it fails: `(void *) -1`. Only its address is ever compared.
+const SBRK_FAILED: *mut libc::c_void = ptr::without_provenance_mut(usize::MAX);
 
 /// The process's program break, moved with `sbrk(2)`.
 ///
@@ -36,8 +36,11 @@ const SBRK_FAILED: *mut libc::c_void = usize::MAX as *mut libc::c_void;
 ///
 /// So `SbrkBreak` is only sound where nothing else moves the break *concurrently* with it: a
 /// single-threaded program, or one where every user of the break is serialised by the same lock.
-/// Moves by others *between* its calls are detected and handled (a new region when growing,
-/// [`BreakError::Foreign`] when shrinking), but a move *during* one of its calls is not. If
+/// That is the promise [`SbrkBreak::new`] asks for, and why it is `unsafe`. Moves by others
+/// *between* its calls are detected and handled (a new region when growing,
+/// [`BreakError::Foreign`] when shrinking), but a move *during* one of its calls is not: giving
+/// bytes back reads the break, then moves it, and a move in between would hand someone
+/// else's bytes to the system. If
 /// someone lowered the break below this backend's own (freeing its memory behind its back),
 /// growing refuses with [`BreakError::OutOfMemory`] rather than hand out bytes below its break.
 ///
@@ -56,7 +59,22 @@ pub struct SbrkBreak {
 impl SbrkBreak {
     /// A backend that has not moved the break yet. It calls `sbrk` at its first upward move, so
     /// this can initialise a `static`.
-    pub const fn new() -> Self {
+    ///
+    /// ```compile_fail,E0133
+    /// // Safe code cannot make one: the promise below is the caller's.
+    /// let brk = brkalloc::SbrkBreak::new();
+    /// ```
+    ///
+    /// # Safety
+    ///
+    /// For as long as the value is used, nothing moves the process break while one of its
+    /// methods runs: not another thread's C `malloc` or `free` (in a program that still uses
+    /// the C library's allocator from more than one thread), not another `SbrkBreak`, not any
+    /// other code calling `sbrk` or `brk`. Moves *between* its calls are allowed and handled.
+    /// A heap over it behind one lock, in a program where that heap is the only user of the
+    /// break (a single-threaded program, or one whose `malloc` is this heap), keeps the
+    /// promise.
+    pub const unsafe fn new() -> Self {
         SbrkBreak {
             start: ptr::null_mut(),
             brk: ptr::null_mut(),
@@ -71,7 +89,7 @@ impl SbrkBreak {
 
     /// Bytes between the start of the current region and the break.
     pub fn region_len(&self) -> usize {
-        self.brk as usize - self.start as usize
+        self.brk.addr() - self.start.addr()
     }
 
     /// Moves the break up by `increment` bytes (positive).
@@ -79,8 +97,7 @@ impl SbrkBreak {
         let n = increment.unsigned_abs();
         let out_of_memory = BreakError::OutOfMemory { requested: n };
         // SAFETY: `sbrk` with a positive increment only adds memory; it touches no memory of
-        // ours. (Concurrent use of the break by others is excluded by this type's documented
-        // hazard.)
+        // ours. (Concurrent use of the break by others is excluded by `new`'s contract.)
         let old = unsafe { libc::sbrk(increment) };
         if old == SBRK_FAILED {
             return Err(out_of_memory);
@@ -90,7 +107,7 @@ impl SbrkBreak {
             self.brk = old.wrapping_add(n);
             return Ok(old);
         }
-        if (old as usize) < self.brk as usize {
+        if old.addr() < self.brk.addr() {
             // Someone lowered the break below ours: these bytes may overlap the heap's. Put the
             // break back where `sbrk` found it and refuse.
             // SAFETY: moves the break back down by exactly the `n` bytes just obtained, which
@@ -116,7 +133,8 @@ impl SbrkBreak {
             return Err(BreakError::Foreign);
         }
         // SAFETY: the break is where this backend left it, so the `n` bytes below it are the top
-        // of our own region (checked above), which the caller gives back.
+        // of our own region (checked above), which the caller gives back. Nothing moves the
+        // break between the read above and this move: `new`'s contract.
         if unsafe { libc::sbrk(decrement) } == SBRK_FAILED {
             // The OS refused to lower the break: it is still ours, but cannot be given back now.
             return Err(BreakError::Foreign);
@@ -124,12 +142,6 @@ impl SbrkBreak {
         let old = self.brk;
         self.brk = old.wrapping_sub(n);
         Ok(old)
-    }
-}
-
-impl Default for SbrkBreak {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

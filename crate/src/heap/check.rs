@@ -1,12 +1,18 @@
-//! The invariant checker: walks the whole heap and names the first block that breaks a rule.
+//! The invariant checker, and the bounds-checked walk it shares with [`Heap::blocks`].
 //!
-//! It follows a `next` pointer only after checking that it points inside the heap, so it can
-//! be run on a corrupted heap (in tests, after a deliberate stray write) without crashing.
+//! Both trust only what the [`Heap`] value itself holds — the first and last block, the heap's
+//! end, the segment table and the list heads — never the bytes of heap memory. Before a header
+//! is read, its address is checked to lie, with room for a whole block, inside the segment the
+//! walk is in, and the read goes through that segment's own pointer. So whatever the heap's
+//! memory holds, a walk reads only memory the break handed out, never panics, and ends: the
+//! chain walk moves strictly upwards, and each list walk stops after as many entries as the
+//! heap has room for blocks.
 
 use core::fmt;
 
-use super::block::{Block, ALIGN, FREE, HEADER_SIZE, MIN_DATA, PREV_FREE, SEGMENT_START};
-use super::seglist::{class_of, FL, SL};
+use super::block::{Block, ALIGN, FREE, HEADER_SIZE, MIN_DATA, PREV_FREE, SEGMENT_START, WORD};
+use super::seglist::{class_of, FreeLists, FL, SL};
+use super::segments::Segments;
 use super::{Config, Heap, Policy};
 use crate::brk::Break;
 use crate::observer::Observer;
@@ -68,7 +74,7 @@ pub enum Corruption {
         /// The header address of the block concerned (0 for a count or bitmap mismatch).
         block: usize,
     },
-    /// A cached pointer (the block before the last, or next fit's resume point) is not on the
+    /// A pointer the heap keeps (its last block, or next fit's resume point) is not on the
     /// chain where it should be.
     StaleCache {
         /// The cached address.
@@ -121,125 +127,250 @@ impl fmt::Display for Corruption {
 #[cfg(feature = "std")]
 impl std::error::Error for Corruption {}
 
+/// What a walk may trust: the parts of the heap kept outside heap memory.
+#[derive(Clone, Copy)]
+pub(crate) struct View<'a> {
+    head: Block,
+    tail: Block,
+    end: usize,
+    segments: &'a Segments,
+    lists: &'a FreeLists,
+}
+
+impl View<'_> {
+    /// Segment `i`: its start pointer and end address.
+    fn segment(&self, i: usize) -> Option<(*mut u8, usize)> {
+        self.segments.get(i, self.end)
+    }
+
+    /// The most blocks the heap's memory can hold: a bound on any walk.
+    pub(crate) fn block_limit(&self) -> usize {
+        self.segments.bytes(self.end) / (HEADER_SIZE + MIN_DATA)
+    }
+
+    /// The first block of list `(fl, sl)`.
+    pub(crate) fn list_head(&self, fl: usize, sl: usize) -> Block {
+        self.lists.head(fl, sl)
+    }
+
+    /// The size, flags and list links of the listed block `b`, read only if a whole block
+    /// header and [`MIN_DATA`] bytes at `b` lie inside a segment, and its size inside that
+    /// segment too; `None` otherwise.
+    pub(crate) fn read_listed(&self, b: Block) -> Option<(usize, usize, (Block, Block))> {
+        let a = b.addr();
+        if a % ALIGN != 0 {
+            return None;
+        }
+        let (p, e) = self.segments.locate(a, HEADER_SIZE + MIN_DATA, self.end)?;
+        let b = Block(p.cast());
+        // SAFETY: the header and the first MIN_DATA bytes of data (two list links and more)
+        // lie inside a segment the break handed out, and `p` carries that segment's
+        // provenance; `a` is aligned.
+        let (size, flags, links) = unsafe { (b.size(), b.flags(), b.links()) };
+        if size > e - a - HEADER_SIZE {
+            return None;
+        }
+        Some((size, flags, links))
+    }
+}
+
+/// One header, as a walk read it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Raw {
+    /// The header, read through its segment's pointer.
+    pub(crate) block: Block,
+    pub(crate) header: usize,
+    pub(crate) size: usize,
+    pub(crate) flags: usize,
+    pub(crate) next: usize,
+    /// Whether this block is the first of its segment.
+    pub(crate) first_of_segment: bool,
+}
+
+/// A walk along the chain that checks each header before reading it (see the module
+/// documentation).
+pub(crate) struct Walk {
+    /// The next header to read (0: the walk is over).
+    at: usize,
+    /// The segment the walk is in.
+    seg: usize,
+    /// The header read last (0 before the first).
+    prev: usize,
+}
+
+impl Walk {
+    pub(crate) fn new(v: &View<'_>) -> Walk {
+        Walk {
+            at: v.head.addr(),
+            seg: 0,
+            prev: 0,
+        }
+    }
+
+    /// The next block, `Ok(None)` at the end of the chain, or the first broken rule (after
+    /// which the walk is over).
+    pub(crate) fn step(&mut self, v: &View<'_>) -> Result<Option<Raw>, Corruption> {
+        let a = self.at;
+        if a == 0 {
+            return Ok(None);
+        }
+        self.at = 0;
+        let prev = self.prev;
+        let wrong_next = |next: usize| {
+            if prev == 0 {
+                Corruption::OutOfBounds { block: next }
+            } else {
+                Corruption::BadNext { block: prev, next }
+            }
+        };
+        let Some((start, e)) = v.segment(self.seg) else {
+            return Err(wrong_next(a));
+        };
+        let s = start.addr();
+        if a % ALIGN != 0 || a < s || a >= e || e - a < HEADER_SIZE + MIN_DATA {
+            return Err(wrong_next(a));
+        }
+        let block = Block(start.with_addr(a).cast());
+        // SAFETY: a whole header lies at `a`, aligned, inside the segment, and `block` carries
+        // the segment's provenance.
+        let (size, flags, next) = unsafe { (block.size(), block.flags(), block.next().addr()) };
+        if size < MIN_DATA || size % ALIGN != 0 || size > e - a - HEADER_SIZE {
+            return Err(Corruption::BadSize { block: a, size });
+        }
+        let b_end = a + HEADER_SIZE + size;
+        if b_end != e {
+            // Within a segment, `next` is the header right after the data.
+            if next == 0 {
+                return Err(Corruption::BadEnd {
+                    block: a,
+                    brk: v.end,
+                });
+            }
+            if next != b_end {
+                return Err(Corruption::BadNext { block: a, next });
+            }
+        } else {
+            // The segment's last block: `next` jumps to the next segment, or ends the chain.
+            let want = v.segment(self.seg + 1).map_or(0, |(n, _)| n.addr());
+            if next != want {
+                return Err(if want == 0 {
+                    Corruption::BadNext { block: a, next }
+                } else if next == 0 {
+                    Corruption::BadEnd {
+                        block: a,
+                        brk: v.end,
+                    }
+                } else {
+                    Corruption::BadNext { block: a, next }
+                });
+            }
+            self.seg += 1;
+        }
+        self.prev = a;
+        self.at = next;
+        Ok(Some(Raw {
+            block,
+            header: a,
+            size,
+            flags,
+            next,
+            first_of_segment: a == s,
+        }))
+    }
+}
+
 impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
+    /// What a walk may trust.
+    pub(crate) fn view(&self) -> View<'_> {
+        View {
+            head: self.head,
+            tail: self.tail,
+            end: self.end.addr(),
+            segments: &self.segments,
+            lists: &self.lists,
+        }
+    }
+
     /// Walks the chain and verifies every invariant listed in the [module docs](super).
+    ///
+    /// It is total: whatever bytes the heap's memory holds, headers included, it returns `Ok`
+    /// or a [`Corruption`] naming a block, reads nothing outside the memory the break handed
+    /// out, never panics and always ends.
     pub fn check(&self) -> Result<(), Corruption> {
+        let v = self.view();
         let seg = self.config.policy() == Policy::Segregated;
         if self.head.is_null() {
-            if !self.tail.is_null() {
+            if !self.tail.is_null() || !self.rover.is_null() || self.segments.len() != 0 {
                 return Err(Corruption::StaleCache {
                     block: self.tail.addr(),
                 });
             }
-            return self.check_lists(0);
+            return self.check_lists(&v, 0);
         }
-        let lo = self.head.addr();
-        let end = self.end.addr();
-        let mut b = self.head;
-        let mut prev = Block::NULL;
-        let mut prev_end = 0usize;
+        if v.segment(0).map(|(s, _)| s.addr()) != Some(self.head.addr()) {
+            return Err(Corruption::OutOfBounds {
+                block: self.head.addr(),
+            });
+        }
+        let mut walk = Walk::new(&v);
         let mut prev_free = false;
         let mut free_blocks = 0usize;
         let mut saw_rover = self.rover.is_null();
-        let mut saw_before_tail = self.before_tail.is_null();
-        loop {
-            let a = b.addr();
-            if a % ALIGN != 0 || a < lo || a >= end || end - a < HEADER_SIZE + MIN_DATA {
-                return Err(Corruption::OutOfBounds { block: a });
-            }
-            // SAFETY: `a` is aligned and lies inside the heap's memory, below the break with
-            // room for a header.
-            let (size, flags, next) = unsafe { (b.size(), b.flags(), b.next()) };
-            if size < MIN_DATA || size % ALIGN != 0 || size > end - a - HEADER_SIZE {
-                return Err(Corruption::BadSize { block: a, size });
-            }
-            let b_end = a + HEADER_SIZE + size;
-            let free = flags & FREE != 0;
-            let adjacent = !prev.is_null() && prev_end == a;
-            if !prev.is_null() && a < prev_end {
-                return Err(Corruption::BadNext {
-                    block: prev.addr(),
-                    next: a,
-                });
-            }
-            if (flags & SEGMENT_START != 0) == adjacent {
+        let mut last = 0usize;
+        while let Some(r) = walk.step(&v)? {
+            let a = r.header;
+            let free = r.flags & FREE != 0;
+            if (r.flags & SEGMENT_START != 0) != r.first_of_segment {
                 return Err(Corruption::SegmentFlag { block: a });
             }
-            if (flags & PREV_FREE != 0) != (adjacent && prev_free) {
+            let after_free = !r.first_of_segment && prev_free;
+            if (r.flags & PREV_FREE != 0) != after_free {
                 return Err(Corruption::PrevFreeFlag { block: a });
             }
-            if adjacent && free && prev_free && self.config.coalesce() {
+            if free && after_free && self.config.coalesce() {
                 return Err(Corruption::NotCoalesced { block: a });
             }
             if free {
-                // SAFETY: the data lies inside the heap (size checked above), and its last word
-                // is aligned.
-                let footer = unsafe { b.end().cast::<*mut u8>().sub(1).read() }.addr();
+                // SAFETY: the data lies inside the segment (the walk checked the size), and its
+                // last word is aligned because the size is a multiple of ALIGN.
+                let footer =
+                    unsafe { r.block.data().add(r.size - WORD).cast::<*mut u8>().read() }.addr();
                 if footer != a {
                     return Err(Corruption::BadFooter { block: a });
                 }
-                if b != self.tail {
+                if a != self.tail.addr() {
                     free_blocks += 1;
                 }
             }
-            if b == self.rover {
+            if a == self.rover.addr() {
                 saw_rover = true;
             }
-            if b == self.before_tail && next == self.tail {
-                saw_before_tail = true;
-            }
-            if next.is_null() {
-                if b != self.tail || b_end != end {
-                    return Err(Corruption::BadEnd { block: a, brk: end });
-                }
-                break;
-            }
-            let n = next.addr();
-            if n < b_end || n % ALIGN != 0 || n >= end || end - n < HEADER_SIZE + MIN_DATA {
-                return Err(Corruption::BadNext { block: a, next: n });
-            }
-            if n != b_end {
-                // A jump is only right into the first block of another segment. Anything else
-                // is this block's `next` gone wrong, whatever the bytes there look like.
-                // SAFETY: `n` is aligned and inside the heap, with room for a header.
-                let (n_flags, n_size) = unsafe { (next.flags(), next.size()) };
-                if n_flags & SEGMENT_START == 0
-                    || n_size < MIN_DATA
-                    || n_size % ALIGN != 0
-                    || n_size > end - n - HEADER_SIZE
-                {
-                    return Err(Corruption::BadNext { block: a, next: n });
-                }
-            }
-            prev = b;
-            prev_end = b_end;
             prev_free = free;
-            b = next;
+            last = a;
+        }
+        if last != self.tail.addr() {
+            return Err(Corruption::BadEnd {
+                block: last,
+                brk: v.end,
+            });
         }
         if !saw_rover {
             return Err(Corruption::StaleCache {
                 block: self.rover.addr(),
             });
         }
-        if !saw_before_tail {
-            return Err(Corruption::StaleCache {
-                block: self.before_tail.addr(),
-            });
-        }
-        if self.brk.current() != self.end {
+        if !self.stranded && self.brk.current() != self.end {
             return Err(Corruption::BadEnd {
                 block: self.tail.addr(),
                 brk: self.brk.current().addr(),
             });
         }
-        self.check_lists(if seg { free_blocks } else { 0 })
+        self.check_lists(&v, if seg { free_blocks } else { 0 })
     }
 
     /// The segregated lists hold exactly `free_blocks` blocks, each free, in its class, with
     /// consistent links and bitmap bits.
-    fn check_lists(&self, free_blocks: usize) -> Result<(), Corruption> {
-        let lo = self.heap_start();
-        let end = self.brk();
+    fn check_lists(&self, v: &View<'_>, free_blocks: usize) -> Result<(), Corruption> {
         let mut listed = 0usize;
         for fl in 0..FL {
             for sl in 0..SL {
@@ -252,13 +383,17 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 while !b.is_null() {
                     let a = b.addr();
                     listed += 1;
-                    if listed > free_blocks || a % ALIGN != 0 || a < lo || a >= end {
+                    if listed > free_blocks {
                         return Err(Corruption::FreeList { block: a });
                     }
-                    // SAFETY: `a` is aligned and inside the heap.
-                    let (free, size, (lprev, lnext)) =
-                        unsafe { (b.is_free(), b.size(), b.links()) };
-                    if !free || b == self.tail || class_of(size) != (fl, sl) || lprev != prev {
+                    let Some((size, flags, (lprev, lnext))) = v.read_listed(b) else {
+                        return Err(Corruption::FreeList { block: a });
+                    };
+                    if flags & FREE == 0
+                        || b == v.tail
+                        || class_of(size) != (fl, sl)
+                        || lprev != prev
+                    {
                         return Err(Corruption::FreeList { block: a });
                     }
                     prev = b;

@@ -19,6 +19,12 @@ pub enum AllocError {
         /// The size of one element.
         size: usize,
     },
+    /// The alignment is a power of two, but larger than any the heap can serve
+    /// ([`MAX_SIZE`](crate::heap::MAX_SIZE)).
+    AlignTooLarge {
+        /// The alignment that was asked for.
+        align: usize,
+    },
     /// The alignment is not a power of two.
     BadAlign {
         /// The alignment that was asked for.
@@ -36,9 +42,16 @@ pub enum AllocError {
 impl fmt::Display for AllocError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AllocError::TooLarge { size } => {
-                write!(f, "{size} bytes is too large: with its header it does not fit in the address space")
-            }
+            AllocError::TooLarge { size } => write!(
+                f,
+                "{size} bytes is more than any block can hold: the largest is {} bytes, half the address space",
+                crate::heap::MAX_SIZE
+            ),
+            AllocError::AlignTooLarge { align } => write!(
+                f,
+                "an alignment of {align} bytes is more than this heap can serve: at most {} bytes",
+                crate::heap::MAX_SIZE
+            ),
             AllocError::CountOverflow { count, size } => write!(
                 f,
                 "calloc({count}, {size}): {count} × {size} bytes overflows, so there is no size to allocate"

@@ -9,7 +9,8 @@
 //! - `search.rs`: the placement policies' searches;
 //! - `seglist.rs`: the segregated policy's size-class lists;
 //! - `realloc.rs`: `realloc` in place or by moving;
-//! - `check.rs`: the invariant checker;
+//! - `check.rs`: the invariant checker, and the bounds-checked walk that `blocks()` shares;
+//! - `segments.rs`: where the heap's memory is, recorded outside it;
 //! - `policy.rs` and `error.rs`: options and error types.
 //!
 //! # Invariants
@@ -30,6 +31,24 @@
 //!    class, and the bitmaps say exactly which lists are not empty. A free last block (the
 //!    *top*) is on no list: it is used only when no listed block fits, before the break
 //!    moves, so that it stays in one piece for as long as possible.
+//! 7. The segment table (kept in the `Heap` value, not in heap memory) records every segment's
+//!    start and end: the first block of a segment sits at its start, and the blocks of a
+//!    segment tile it exactly.
+//!
+//! # What each operation costs
+//!
+//! | operation | cost |
+//! |---|---|
+//! | `alloc` under the segregated policy | constant time |
+//! | `alloc` under first, next, best and worst fit | a walk of the chain, as in the brief |
+//! | `free`, `realloc` (checked) | a walk of the chain to find the pointer: O(blocks), under every policy |
+//! | `free_unchecked`, `realloc_unchecked` | constant time, plus the search when `realloc` moves |
+//! | `check`, `stats`, `blocks` | O(blocks) |
+//!
+//! The checked `free` and `realloc` accept any pointer value and must prove it is a used block
+//! before touching anything; the chain is the only record of where blocks start, so they walk
+//! it. Code that knows its pointers are live (a `GlobalAlloc`, a trace replayer that keeps its
+//! own table of live blocks) uses the unchecked methods instead.
 
 mod block;
 mod check;
@@ -39,6 +58,7 @@ mod policy;
 mod realloc;
 mod search;
 mod seglist;
+mod segments;
 #[cfg(test)]
 mod tests;
 
@@ -46,6 +66,7 @@ pub use block::{Header, ALIGN, HEADER_SIZE, MIN_DATA};
 pub use check::Corruption;
 pub use error::{AllocError, FreeError, ReallocError};
 pub use policy::{Config, GrowOnlyConfig, Options, Policy, SegregatedConfig};
+pub use segments::MAX_SEGMENTS;
 
 use core::alloc::Layout;
 use core::ptr::{self, NonNull};
@@ -54,10 +75,23 @@ use crate::brk::Break;
 use crate::observer::Observer;
 use block::{Block, FREE};
 use seglist::FreeLists;
+use segments::Segments;
 
-/// The largest data size the heap will try to serve: far beyond any real memory, and small
-/// enough that adding headers and alignment to it never overflows.
-pub(crate) const MAX_SIZE: usize = isize::MAX as usize / 4;
+/// The largest data size a block can have, and the largest alignment the heap serves: the
+/// largest multiple of [`ALIGN`] that is at most `isize::MAX` (about 2 GiB on wasm32, whose
+/// memory can grow to 4 GiB). No Rust object is larger, and every sum the heap forms from a
+/// size and an alignment this large still fits in a `usize`.
+pub const MAX_SIZE: usize = isize::MAX as usize & !(ALIGN - 1);
+
+/// On the unchecked path (`free_unchecked`, and so `GlobalAlloc`), the free bytes at the end
+/// of the heap are given back through the break once they exceed this many (less one page of
+/// the backend's, so that the memory a page-granular backend keeps committed above the last
+/// used block stays below it). Smaller free ends stay, ready for the next allocation:
+/// moving the break costs a system call, and a heap that just shrank often grows again
+/// (dlmalloc's trim threshold works the same way, and glibc's defaults to the same value).
+/// The checked `free` gives the end of the heap back whatever its size, as the brief's
+/// allocator does.
+pub const TRIM_THRESHOLD: usize = 128 * 1024;
 
 /// One block as seen from outside: addresses and sizes, no pointers to follow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -90,8 +124,9 @@ pub struct BlockInfo {
 /// exactly as it was when they return an error, with one exception: when someone else grew
 /// the memory, so that the break handed out a new region, and the request still does not fit,
 /// the region's bytes stay with the heap as a free block starting a new segment (the break
-/// cannot go back below the region's start, and the heap must end at the break). The `unsafe` unchecked methods trust their
-/// caller, for speed, and are what the `GlobalAlloc` adapter uses.
+/// cannot go back below the region's start, and the heap must end at the break). The `unsafe`
+/// unchecked methods trust their caller, for speed, and are what the `GlobalAlloc` adapter
+/// uses. What each costs is in the [module documentation](self).
 pub struct Heap<B: Break, C: Config = Options, O: Observer = ()> {
     brk: B,
     config: C,
@@ -100,12 +135,14 @@ pub struct Heap<B: Break, C: Config = Options, O: Observer = ()> {
     head: Block,
     /// The last block, or null.
     tail: Block,
-    /// The block before `tail` when known, else null. Lets `free` of the last block find the new
-    /// last block without walking the chain. Always null when the configuration never gives
-    /// bytes back.
-    before_tail: Block,
     /// The heap's break: the end of the last block. Null before the first growth.
     end: *mut u8,
+    /// Where the heap's memory is (invariant 7).
+    segments: Segments,
+    /// Set when the break jumped once more than [`MAX_SEGMENTS`] allows and the new region
+    /// was handed back: the backend's break then no longer ends the heap, and the heap does
+    /// not grow again.
+    stranded: bool,
     /// Where next fit resumes its search (null: from the first block).
     rover: Block,
     /// The segregated policy's size classes (empty under the other policies).
@@ -132,8 +169,9 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             observer,
             head: Block::NULL,
             tail: Block::NULL,
-            before_tail: Block::NULL,
             end: ptr::null_mut(),
+            segments: Segments::new(),
+            stranded: false,
             rover: Block::NULL,
             lists: FreeLists::new(),
         }
@@ -177,7 +215,10 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// `free(ptr)`, checked: `ptr` must be the data address of a used block of this heap.
     /// Anything else is refused with a [`FreeError`] saying why, and changes nothing.
     ///
-    /// Only the address is compared, so any pointer value may be passed.
+    /// Only the address is compared, so any pointer value may be passed. To find it, `free`
+    /// walks the chain from the first block, under every policy: its cost grows with the
+    /// number of blocks (an [`Event::Lookup`](crate::Event::Lookup) says how many it looked
+    /// at). [`free_unchecked`](Heap::free_unchecked) takes constant time.
     pub fn free(&mut self, ptr: *mut u8) -> Result<(), FreeError> {
         let (b, prev) = self.find_used(ptr.addr())?;
         // SAFETY: `find_used` found `b` on the chain, used, and `prev` just before it.
@@ -189,6 +230,8 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// place when it can, else moves the data to a new block (aligned to [`ALIGN`]) and frees
     /// the old one. The first `min(old, new)` bytes are kept. `new_size == 0` shrinks the block
     /// to the minimum and keeps it. On error, nothing changed.
+    ///
+    /// Like [`free`](Heap::free), it walks the chain to find `ptr`.
     pub fn realloc(&mut self, ptr: *mut u8, new_size: usize) -> Result<NonNull<u8>, ReallocError> {
         let (b, _) = self.find_used(ptr.addr())?;
         let need = data_size(new_size).ok_or(AllocError::TooLarge { size: new_size })?;
@@ -202,13 +245,51 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         Ok(p)
     }
 
+    /// [`free`](Heap::free) for a pointer the caller knows to be live: the same outcome,
+    /// without the walk that proves the pointer is a block. Constant time, except when the
+    /// freed block ends the heap: then, as `free` does, it gives the end back through the break,
+    /// which needs the block before it, found by a walk. What a replayer that keeps its own
+    /// table of live blocks uses.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` was returned by an allocation method of this heap and has not been freed since
+    /// (nor passed to a `realloc` that moved it).
+    pub unsafe fn free_live(&mut self, ptr: NonNull<u8>) {
+        let b = Block::from_data(ptr.as_ptr());
+        // SAFETY: the caller guarantees `b` is a live used block; the block before it is
+        // unknown (null), which `free_block` finds by walking when it needs it.
+        unsafe { self.free_block(b, Block::NULL, true) }
+    }
+
+    /// [`realloc`](Heap::realloc) for a pointer the caller knows to be live: the same outcome,
+    /// without the walk that proves the pointer is a block (see [`free_live`](Heap::free_live)).
+    ///
+    /// # Safety
+    ///
+    /// As for [`free_live`](Heap::free_live).
+    pub unsafe fn realloc_live(
+        &mut self,
+        ptr: NonNull<u8>,
+        new_size: usize,
+    ) -> Result<NonNull<u8>, AllocError> {
+        let need = data_size(new_size).ok_or(AllocError::TooLarge { size: new_size })?;
+        let b = Block::from_data(ptr.as_ptr());
+        // SAFETY: the caller guarantees `b` is a live used block (data aligned to ALIGN).
+        unsafe { self.realloc_block(b, need, ALIGN, true) }.map_err(|cause| {
+            AllocError::OutOfMemory {
+                size: new_size,
+                cause,
+            }
+        })
+    }
+
     /// `free` without validation, in constant time.
     ///
-    /// It gives the last block back through the break like [`free`](Heap::free) whenever it
-    /// knows the block before it without walking the chain (as it does right after that block
-    /// was appended). Otherwise the last block stays, free and ready for reuse: the next
-    /// allocation takes or extends it, and the next checked `free` near the end of the heap
-    /// trims it.
+    /// When the end of the heap becomes free, it stays free and ready for reuse (the next
+    /// allocation takes or extends it) until it exceeds [`TRIM_THRESHOLD`] bytes; then it is
+    /// cut down to the smallest block and the rest goes back through the break. When the
+    /// freed block was the heap's only one, all of it goes back.
     ///
     /// # Safety
     ///
@@ -247,22 +328,12 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     ///
     /// Pointers into the heap are dangling afterwards; the safe methods never follow them.
     pub fn reset(&mut self) {
-        let mut last_segment = Block::NULL;
-        let mut b = self.head;
-        while !b.is_null() {
-            // SAFETY: `b` is on the chain (invariant 1).
-            unsafe {
-                if b.has(block::SEGMENT_START) {
-                    last_segment = b;
-                }
-                b = b.next();
-            }
-        }
-        if !last_segment.is_null() {
+        let last_segment = self.segments.last_start();
+        if !last_segment.is_null() && !self.stranded {
             let bytes = self.end.addr() - last_segment.addr();
-            if self.brk.sbrk(-(bytes as isize)).is_ok() {
+            if self.lower_break(bytes) {
                 let from = self.end.addr();
-                self.end = last_segment.0.cast();
+                self.end = self.end.wrapping_sub(bytes);
                 self.observer.event(crate::observer::Event::BreakMoved {
                     from,
                     to: self.end.addr(),
@@ -271,9 +342,32 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         }
         self.head = Block::NULL;
         self.tail = Block::NULL;
-        self.before_tail = Block::NULL;
         self.rover = Block::NULL;
+        self.segments.clear();
         self.lists = FreeLists::new();
+    }
+
+    /// Moves the break down by `bytes`, in steps `sbrk` can take (a step is at most
+    /// `isize::MAX`: a wasm32 heap can be larger). If a step is refused, the steps already
+    /// taken are undone and `false` is returned: nothing changed.
+    pub(crate) fn lower_break(&mut self, bytes: usize) -> bool {
+        const STEP: usize = isize::MAX as usize;
+        let mut done = 0;
+        while done < bytes {
+            let step = (bytes - done).min(STEP);
+            if self.brk.sbrk(-(step as isize)).is_err() {
+                while done > 0 {
+                    let back = done.min(STEP);
+                    // The bytes just given up are above the break, with nobody else's in
+                    // between (nothing else moves it during one operation), so they come back.
+                    let _ = self.brk.sbrk(back as isize);
+                    done -= back;
+                }
+                return false;
+            }
+            done += step;
+        }
+        true
     }
 
     /// Takes the backend back, to build another heap on the same memory (after
@@ -283,10 +377,70 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     }
 
     /// Every block, in chain order.
+    ///
+    /// The walk checks each header against the segment table before it reads it, as
+    /// [`check`](Heap::check) does, and stops at the first one that cannot be a block of
+    /// this heap: it never reads outside the heap's memory, whatever its bytes hold.
     pub fn blocks(&self) -> Blocks<'_> {
+        let view = self.view();
         Blocks {
-            block: self.head,
-            _heap: core::marker::PhantomData,
+            walk: check::Walk::new(&view),
+            view,
+        }
+    }
+
+    /// The heap's totals: blocks, bytes and the free end, in one walk of the chain.
+    pub fn stats(&self) -> Stats {
+        let mut s = Stats {
+            heap_start: self.heap_start(),
+            brk: self.brk(),
+            segments: self.segments.len(),
+            pages: self.brk.pages(),
+            ..Stats::default()
+        };
+        let mut used_end = s.heap_start;
+        for b in self.blocks() {
+            s.blocks += 1;
+            s.heap_bytes += HEADER_SIZE + b.size;
+            if b.free {
+                s.free_blocks += 1;
+                s.free_bytes += b.size;
+                s.largest_free = s.largest_free.max(b.size);
+            } else {
+                s.used_blocks += 1;
+                s.used_bytes += b.size;
+                used_end = b.data + b.size;
+            }
+        }
+        s.last_used_end = used_end;
+        s
+    }
+
+    /// The data bytes of the used block whose data is at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` was returned by an allocation method of this heap and has not been freed since.
+    pub unsafe fn usable_size(&self, ptr: NonNull<u8>) -> usize {
+        // SAFETY: the caller guarantees a live block, whose header is just before its data.
+        unsafe { Block::from_data(ptr.as_ptr()).size() }
+    }
+
+    /// The blocks on the segregated policy's size-class lists, lowest class first and each
+    /// list in order, as `(class, smallest size of the class, header address)`; none under
+    /// the other policies. Each entry is checked as [`blocks`](Heap::blocks) checks a block
+    /// before it is read, and each list stops at the first entry that fails or after as many
+    /// entries as the heap has blocks.
+    pub fn listed(&self) -> Listed<'_> {
+        let view = self.view();
+        Listed {
+            limit: view.block_limit(),
+            view,
+            fl: 0,
+            sl: 0,
+            block: Block::NULL,
+            started: false,
+            left: 0,
         }
     }
 
@@ -353,41 +507,34 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// is on none of them (invariant 6).
     #[cfg(feature = "alloc")]
     pub fn free_lists(&self) -> alloc::vec::Vec<crate::snapshot::FreeList> {
-        use crate::snapshot::FreeList;
-        let mut lists = alloc::vec::Vec::new();
-        if self.config.policy() == Policy::Segregated {
-            for fl in 0..seglist::FL {
-                for sl in 0..seglist::SL {
-                    let mut b = self.lists.head(fl, sl);
-                    if b.is_null() {
-                        continue;
-                    }
-                    let mut blocks = alloc::vec::Vec::new();
-                    while !b.is_null() {
-                        blocks.push(b.addr());
-                        // SAFETY: blocks on a list are live free blocks (invariant 6).
-                        b = unsafe { b.links().1 };
-                    }
-                    lists.push(FreeList {
-                        class: fl * seglist::SL + sl,
-                        min_size: seglist::class_min(fl, sl),
-                        blocks,
-                    });
-                }
-            }
-        }
-        lists
+        let entries: alloc::vec::Vec<_> = self.listed().collect();
+        crate::snapshot::FreeList::group(&entries)
     }
 
     /// Finds the used block whose data is at `addr`, and the block before it (null for the
     /// first), or says why there is none.
-    fn find_used(&self, addr: usize) -> Result<(Block, Block), FreeError> {
+    fn find_used(&mut self, addr: usize) -> Result<(Block, Block), FreeError> {
         if addr == 0 {
             return Err(FreeError::Null);
         }
+        let mut visited = 0;
+        let found = self.find_used_walk(addr, &mut visited);
+        self.observer.event(crate::observer::Event::Lookup {
+            addr,
+            blocks: visited,
+        });
+        found
+    }
+
+    fn find_used_walk(
+        &self,
+        addr: usize,
+        visited: &mut usize,
+    ) -> Result<(Block, Block), FreeError> {
         let mut prev = Block::NULL;
         let mut b = self.head;
         while !b.is_null() {
+            *visited += 1;
             // SAFETY: `b` is on the chain (invariant 1).
             let (data, end, free, next) =
                 unsafe { (b.data().addr(), b.end().addr(), b.is_free(), b.next()) };
@@ -419,10 +566,10 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         if !align.is_power_of_two() {
             return Err(AllocError::BadAlign { align });
         }
-        let need = data_size(size).ok_or(AllocError::TooLarge { size })?;
         if align > MAX_SIZE {
-            return Err(AllocError::TooLarge { size });
+            return Err(AllocError::AlignTooLarge { align });
         }
+        let need = data_size(size).ok_or(AllocError::TooLarge { size })?;
         self.alloc_need(need, align.max(ALIGN))
             .map_err(|cause| AllocError::OutOfMemory { size, cause })
     }
@@ -458,28 +605,119 @@ pub(crate) fn data_size(size: usize) -> Option<usize> {
 
 /// Iterator over the blocks of a heap, in chain order. See [`Heap::blocks`].
 pub struct Blocks<'a> {
-    block: Block,
-    _heap: core::marker::PhantomData<&'a ()>,
+    walk: check::Walk,
+    view: check::View<'a>,
 }
 
 impl Iterator for Blocks<'_> {
     type Item = BlockInfo;
 
     fn next(&mut self) -> Option<BlockInfo> {
-        let b = self.block;
-        if b.is_null() {
-            return None;
-        }
-        // SAFETY: `b` is on the chain of a heap borrowed for `'a`, so it is live and stays so
-        // while this iterator exists.
-        let (size, flags, next) = unsafe { (b.size(), b.flags(), b.next()) };
-        self.block = next;
+        let b = self.walk.step(&self.view).ok()??;
         Some(BlockInfo {
-            header: b.addr(),
-            data: b.data().addr(),
-            size,
-            free: flags & FREE != 0,
-            next: next.addr(),
+            header: b.header,
+            data: b.header + HEADER_SIZE,
+            size: b.size,
+            free: b.flags & FREE != 0,
+            next: b.next,
         })
+    }
+}
+
+/// Iterator over the blocks on the size-class lists. See [`Heap::listed`].
+pub struct Listed<'a> {
+    view: check::View<'a>,
+    fl: usize,
+    sl: usize,
+    block: Block,
+    started: bool,
+    /// Entries this list may still yield.
+    left: usize,
+    /// The most blocks the heap can hold: no list is longer.
+    limit: usize,
+}
+
+impl Iterator for Listed<'_> {
+    /// `(class, smallest size of the class, header address)`.
+    type Item = (usize, usize, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.fl >= seglist::FL {
+                return None;
+            }
+            if !self.started {
+                self.started = true;
+                self.block = self.view.list_head(self.fl, self.sl);
+                self.left = self.limit;
+            }
+            let b = self.block;
+            if !b.is_null() && self.left > 0 {
+                if let Some((_, _, (_, next))) = self.view.read_listed(b) {
+                    self.left -= 1;
+                    self.block = next;
+                    return Some((
+                        self.fl * seglist::SL + self.sl,
+                        seglist::class_min(self.fl, self.sl),
+                        b.addr(),
+                    ));
+                }
+            }
+            self.started = false;
+            self.sl += 1;
+            if self.sl == seglist::SL {
+                self.sl = 0;
+                self.fl += 1;
+            }
+        }
+    }
+}
+
+/// The heap's totals, from one walk of its chain ([`Heap::stats`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Address of the first header (or of the break, with no block).
+    pub heap_start: usize,
+    /// The heap's break: the end of its last block.
+    pub brk: usize,
+    /// Runs of adjacent blocks (more than one when the break had to jump).
+    pub segments: usize,
+    /// Blocks in the chain.
+    pub blocks: usize,
+    /// Of those, used.
+    pub used_blocks: usize,
+    /// Of those, free.
+    pub free_blocks: usize,
+    /// Data bytes of the used blocks.
+    pub used_bytes: usize,
+    /// Data bytes of the free blocks.
+    pub free_bytes: usize,
+    /// Data bytes of the largest free block.
+    pub largest_free: usize,
+    /// Bytes of all blocks, headers included: the heap's memory, gaps between segments left
+    /// out.
+    pub heap_bytes: usize,
+    /// The end of the last used block's data (the heap start when no block is used): every
+    /// byte from here to the break is free.
+    pub last_used_end: usize,
+    /// Page accounting, when the backend obtains memory in pages.
+    pub pages: Option<crate::brk::Pages>,
+}
+
+impl Stats {
+    /// External fragmentation: 1 − largest free block / all free bytes, from 0 (the free
+    /// bytes are one block) towards 1 (they are scattered in many small ones); 0 when nothing
+    /// is free.
+    pub fn fragmentation(&self) -> f64 {
+        if self.free_bytes == 0 {
+            0.0
+        } else {
+            1.0 - self.largest_free as f64 / self.free_bytes as f64
+        }
+    }
+
+    /// Bytes from the end of the last used block to the break: the free end of the heap.
+    pub fn free_end(&self) -> usize {
+        self.brk.saturating_sub(self.last_used_end)
     }
 }

@@ -136,9 +136,6 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             }
             if b == self.tail {
                 self.tail = rest;
-                self.before_tail = self.track(b);
-            } else if self.config.give_back() && b == self.before_tail {
-                self.before_tail = rest;
             }
             self.observer.event(Event::Split {
                 block: b.addr(),
@@ -179,26 +176,12 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         }
     }
 
-    /// `b` as the block before the tail, when the heap gives bytes back (only the give-back
-    /// path uses it); else null, and nothing needs keeping up to date.
-    #[inline(always)]
-    fn track(&self, b: Block) -> Block {
-        if self.config.give_back() {
-            b
-        } else {
-            Block::NULL
-        }
-    }
-
     /// Updates the heap's pointers to blocks when `gone` is merged into the block `into` just
-    /// before it: the tail, the block before it, and next fit's rover.
+    /// before it: the tail, and next fit's rover.
     #[inline]
     fn forget(&mut self, gone: Block, into: Block) {
         if gone == self.tail {
             self.tail = into;
-            self.before_tail = Block::NULL;
-        } else if self.config.give_back() && gone == self.before_tail {
-            self.before_tail = into;
         }
         if self.config.policy() == Policy::NextFit && gone == self.rover {
             self.rover = into;
@@ -208,11 +191,12 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// Frees the used block `b`: marks it free, merges it with free neighbours (coalescing),
     /// and when the end of the heap is free, gives it back through the break.
     ///
-    /// The block before the freed one is needed only to give the end of the heap back. When
-    /// it is not known (`prev` null, from the unchecked path) and not cached, finding it means
-    /// walking the chain; `walk` says whether that is allowed. The checked path (which walks
-    /// anyway) allows it; the unchecked path, which must stay constant-time, does not, and then
-    /// leaves a free last block in place, filed for reuse, where `append` can extend it.
+    /// The block before the freed one is needed only to give the whole end of the heap back.
+    /// When it is not known (`prev` null, from the unchecked path), finding it means walking
+    /// the chain; `walk` says whether that is allowed. The checked path (which walks anyway)
+    /// allows it, and gives the end back whatever its size. The unchecked path, which must stay
+    /// constant-time, does not: it keeps the free last block, where `append` can extend it,
+    /// and only cuts it down once it exceeds [`TRIM_THRESHOLD`](super::TRIM_THRESHOLD).
     ///
     /// # Safety
     ///
@@ -305,9 +289,51 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                         prev = Block::NULL;
                     }
                 }
-                self.release(run, prev, walk);
+                if walk || run == self.head || !prev.is_null() {
+                    self.release(run, prev, walk);
+                } else if run == self.tail {
+                    self.trim_top();
+                }
             }
         }
+    }
+
+    /// Cuts the free last block down to [`MIN_DATA`] and gives the rest back through the break,
+    /// when the free end of the heap has grown past [`TRIM_THRESHOLD`](super::TRIM_THRESHOLD)
+    /// (counting one page of a page-granular backend, which may stay committed beyond the
+    /// break). Constant time: the block stays, so nothing before it changes.
+    fn trim_top(&mut self) {
+        let t = self.tail;
+        // SAFETY: the tail is live; the caller found it free.
+        let size = unsafe { t.size() };
+        let slack = self
+            .brk
+            .pages()
+            .map_or(0, |p| p.page_size.saturating_sub(1));
+        if HEADER_SIZE + size + slack <= super::TRIM_THRESHOLD {
+            return;
+        }
+        let give = size - MIN_DATA;
+        if !self.lower_break(give) {
+            return;
+        }
+        let from = self.end;
+        self.end = from.wrapping_sub(give);
+        // SAFETY: the tail keeps its header and MIN_DATA bytes of data, still below the break;
+        // it is on no list (the top never is, and the other policies have none).
+        unsafe {
+            t.set_size(MIN_DATA);
+            t.write_footer();
+        }
+        self.observer.event(Event::Trim {
+            block: t.addr(),
+            from: size,
+            to: MIN_DATA,
+        });
+        self.observer.event(Event::BreakMoved {
+            from: from.addr(),
+            to: self.end.addr(),
+        });
     }
 
     /// The block before `b` in the chain (null for the first), from `known`, the first block,
@@ -323,9 +349,6 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         }
         if !known.is_null() {
             return Some(known);
-        }
-        if b == self.tail && !self.before_tail.is_null() {
-            return Some(self.before_tail);
         }
         if !walk {
             return None;
@@ -373,7 +396,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             }
             let from = self.end;
             let bytes = from.addr() - run.addr();
-            if self.brk.sbrk(-(bytes as isize)).is_err() {
+            if !self.lower_break(bytes) {
                 let mut x = run;
                 while !x.is_null() {
                     self.file(x);
@@ -388,6 +411,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             if prev.is_null() {
                 self.head = Block::NULL;
                 self.tail = Block::NULL;
+                self.segments.clear();
             } else {
                 prev.set_next(Block::NULL);
                 if prev.is_free() {
@@ -396,7 +420,6 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 }
                 self.tail = prev;
             }
-            self.before_tail = Block::NULL;
             self.observer.event(Event::Release {
                 block: run.addr(),
                 blocks: count,
@@ -460,7 +483,16 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// adjacent to the heap), as one free block starting a new segment, so that the heap ends
     /// at the break again. When the bytes cannot hold a block (too few, after aligning), the
     /// break is asked for the few bytes more that make one; failing that, they are given back.
+    ///
+    /// When the heap already has [`MAX_SEGMENTS`](super::MAX_SEGMENTS) segments, the bytes go
+    /// back instead and the heap is *stranded*: it no longer grows.
     pub(super) fn claim_region(&mut self, p: *mut u8, bytes: usize) {
+        if !self.tail.is_null() && !self.segments.has_room() {
+            if self.lower_break(bytes) {
+                self.stranded = true;
+            }
+            return;
+        }
         let pad = p.addr().wrapping_neg() & (ALIGN - 1);
         let mut bytes = bytes;
         let least = pad + HEADER_SIZE + MIN_DATA;
@@ -504,7 +536,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             } else {
                 old_tail.set_next(b);
             }
-            self.before_tail = self.track(old_tail);
+            self.segments.push(at, self.end.addr());
             self.tail = b;
             self.retire_top(old_tail);
             self.end = b.end();
@@ -523,13 +555,16 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// Moves the break up and writes a new block of `need` bytes at the old break (after a free
     /// lead gap block when `align` needs one), linked to the end of the chain.
     pub(super) fn append(&mut self, need: usize, align: usize) -> Result<NonNull<u8>, BreakError> {
+        let oom = BreakError::OutOfMemory {
+            requested: need.saturating_add(HEADER_SIZE),
+        };
+        if self.stranded {
+            return Err(oom);
+        }
         let pages_before = self.brk.pages();
         if let Some(p) = self.extend_tail(need, align)? {
             return Ok(p);
         }
-        let oom = BreakError::OutOfMemory {
-            requested: need.saturating_add(HEADER_SIZE),
-        };
         // Bytes to add from an aligned header position `h`: (lead gap, total).
         let plan = |h: usize| -> Option<(usize, usize)> {
             let gap = super::search::lead_gap(h.checked_add(HEADER_SIZE)?, align)?;
@@ -561,8 +596,19 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 }
             }
             self.claim_region(p, total);
+            if self.stranded {
+                return Err(oom);
+            }
         }
         let (p, pad, gap, total) = placed.ok_or(oom)?;
+        let at_new_segment = p.wrapping_add(pad) != self.end || self.tail.is_null();
+        if at_new_segment && !self.tail.is_null() && !self.segments.has_room() {
+            // One segment too many: the bytes go back, and the heap stops growing.
+            if self.lower_break(total) {
+                self.stranded = true;
+            }
+            return Err(oom);
+        }
         // SAFETY: the break just handed us `total` bytes at `p` (the `Break` contract); the
         // header positions below are aligned and inside them. The old tail is live.
         unsafe {
@@ -574,6 +620,9 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                     gap_from: self.end.addr(),
                     start: at.addr(),
                 });
+            }
+            if new_segment {
+                self.segments.push(at, self.end.addr());
             }
             let seg_flag = if new_segment { SEGMENT_START } else { 0 };
             let prev_free = !new_segment && old_tail.is_free();
@@ -589,7 +638,6 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 old_tail.set_next(first);
             }
             self.tail = first;
-            self.before_tail = self.track(old_tail);
             self.retire_top(old_tail);
             self.end = p.add(total);
             self.observer.event(Event::BreakMoved {
@@ -613,7 +661,6 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 b = Block::write(at.add(gap), need, PREV_FREE, Block::NULL);
                 first.set_next(b);
                 self.tail = b;
-                self.before_tail = self.track(first);
                 self.observer.event(Event::Append {
                     block: first.addr(),
                     size: gap - HEADER_SIZE,

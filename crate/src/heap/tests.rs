@@ -212,7 +212,7 @@ fn recorder_counts_visits_past_its_limit() {
 }
 
 #[test]
-fn unchecked_free_keeps_a_last_block_it_cannot_unlink_cheaply() {
+fn unchecked_free_keeps_a_small_free_end_and_extends_it() {
     use crate::observer::{Event, Recorder};
     let mut buf = vec![MaybeUninit::new(0u8); 1 << 14];
     let mut heap = Heap::with_observer(
@@ -224,37 +224,74 @@ fn unchecked_free_keeps_a_last_block_it_cannot_unlink_cheaply() {
     let b = heap.alloc(64).unwrap();
     let c = heap.alloc(64).unwrap();
     let top = heap.brk();
-    // SAFETY: `c` is live; the block before it (b) is known: it was the last block before c.
+    // SAFETY: `c` is live.
     unsafe { heap.free_unchecked(c) };
-    assert_eq!(
-        heap.brk(),
-        top - HEADER_SIZE - 64,
-        "c went back through the break"
-    );
-    // SAFETY: `b` is live. The block before it is no longer known without a walk.
+    assert_eq!(heap.brk(), top, "a small free end stays, ready for reuse");
+    // SAFETY: `b` is live.
     unsafe { heap.free_unchecked(b) };
     heap.check().unwrap();
     let last = heap.blocks().last().unwrap();
     assert_eq!(
-        (last.data, last.free),
-        (b.as_ptr().addr(), true),
-        "b stays, free"
+        (last.data, last.free, last.size),
+        (b.as_ptr().addr(), true, 64 + HEADER_SIZE + 64),
+        "b and c merged into one free last block"
     );
     // A larger request extends the free last block instead of appending after it.
     heap.observer_mut().take();
-    let d = heap.alloc(200).unwrap();
+    let d = heap.alloc(400).unwrap();
     assert_eq!(d, b);
-    let grown = data_size(200).unwrap();
+    let grown = data_size(400).unwrap();
     assert!(heap.observer().events.iter().any(|e| *e
         == Event::Extend {
             block: d.as_ptr().addr() - HEADER_SIZE,
-            from: 64,
+            from: 64 + HEADER_SIZE + 64,
             to: grown
         }));
     heap.check().unwrap();
     // The checked free walks, so it always gives the end of the heap back.
     heap.free(d.as_ptr()).unwrap();
-    heap.free(a.as_ptr()).unwrap();
+    assert_eq!(heap.blocks().count(), 1);
+    // SAFETY: `a` is live; it is the only block, so all of the heap goes back.
+    unsafe { heap.free_unchecked(a) };
     assert_eq!(heap.blocks().count(), 0);
+    heap.check().unwrap();
+}
+
+#[test]
+fn unchecked_free_trims_a_free_end_past_the_threshold() {
+    use crate::observer::{Event, Recorder};
+    let len = TRIM_THRESHOLD * 3;
+    let mut buf = vec![MaybeUninit::new(0u8); len];
+    let mut heap = Heap::with_observer(
+        ArenaBreak::new(&mut buf),
+        SegregatedConfig,
+        Recorder::default(),
+    );
+    let a = heap.alloc(64).unwrap();
+    let just_below = TRIM_THRESHOLD - HEADER_SIZE;
+    let b = heap.alloc(just_below).unwrap();
+    let top = heap.brk();
+    // SAFETY: `b` is live.
+    unsafe { heap.free_unchecked(b) };
+    assert_eq!(heap.brk(), top, "a free end of exactly the threshold stays");
+    let c = heap.alloc(2 * TRIM_THRESHOLD).unwrap();
+    assert_eq!(c, b, "the free end was extended");
+    heap.observer_mut().take();
+    // SAFETY: `c` is live.
+    unsafe { heap.free_unchecked(c) };
+    heap.check().unwrap();
+    let last = heap.blocks().last().unwrap();
+    assert_eq!(
+        (last.data, last.free, last.size),
+        (c.as_ptr().addr(), true, MIN_DATA)
+    );
+    assert_eq!(heap.brk(), last.data + MIN_DATA, "the rest went back");
+    let events = heap.observer_mut().take();
+    assert!(events.contains(&Event::Trim {
+        block: last.header,
+        from: data_size(2 * TRIM_THRESHOLD).unwrap(),
+        to: MIN_DATA,
+    }));
+    heap.free(a.as_ptr()).unwrap();
     heap.check().unwrap();
 }

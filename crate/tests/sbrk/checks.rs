@@ -14,6 +14,14 @@ macro_rules! ensure {
 
 type Check = fn() -> Result<(), String>;
 
+/// A backend on the process break.
+fn new_break() -> SbrkBreak {
+    // SAFETY: this binary runs its checks one at a time on its only thread, and none of them
+    // allocates (so that the C library's `malloc` could move the break) during a call of the
+    // backend: nothing moves the break while one of its methods runs.
+    unsafe { SbrkBreak::new() }
+}
+
 #[cfg(not(miri))]
 const CHECKS: &[(&str, Check)] = &[
     ("sbrk_zero_changes_nothing", sbrk_zero_changes_nothing),
@@ -34,6 +42,10 @@ const CHECKS: &[(&str, Check)] = &[
         shrink_when_untouched_gives_bytes_back,
     ),
     ("below_start_is_refused", below_start_is_refused),
+    (
+        "global_alloc_gives_the_end_back_past_the_threshold",
+        global_alloc_gives_the_end_back_past_the_threshold,
+    ),
     (
         "huge_growth_fails_and_changes_nothing",
         huge_growth_fails_and_changes_nothing,
@@ -108,7 +120,7 @@ unsafe fn write_and_read(p: *mut u8, len: usize, byte: u8) -> bool {
 }
 
 fn sbrk_zero_changes_nothing() -> Result<(), String> {
-    let mut brk = SbrkBreak::new();
+    let mut brk = new_break();
     let before = process_break();
     let got = brk.sbrk(0);
     let after = process_break();
@@ -125,7 +137,7 @@ fn sbrk_zero_changes_nothing() -> Result<(), String> {
 }
 
 fn growth_returns_adjacent_writable_bytes() -> Result<(), String> {
-    let mut brk = SbrkBreak::new();
+    let mut brk = new_break();
     let p = brk.sbrk(64).map_err(|e| e.to_string())?;
     let q = brk.sbrk(64).map_err(|e| e.to_string())?;
     let end = process_break();
@@ -152,7 +164,7 @@ fn growth_returns_adjacent_writable_bytes() -> Result<(), String> {
 }
 
 fn foreign_move_gives_a_new_region() -> Result<(), String> {
-    let mut brk = SbrkBreak::new();
+    let mut brk = new_break();
     let p = brk.sbrk(64).map_err(|e| e.to_string())?;
     let foreign = foreign_sbrk(32);
     let q = brk.sbrk(64).map_err(|e| e.to_string())?;
@@ -191,7 +203,7 @@ fn foreign_move_gives_a_new_region() -> Result<(), String> {
 }
 
 fn shrink_after_a_foreign_move_is_refused() -> Result<(), String> {
-    let mut brk = SbrkBreak::new();
+    let mut brk = new_break();
     let p = brk.sbrk(64).map_err(|e| e.to_string())?;
     let foreign = foreign_sbrk(16);
     let refused = brk.sbrk(-64);
@@ -223,7 +235,7 @@ fn shrink_after_a_foreign_move_is_refused() -> Result<(), String> {
 }
 
 fn shrink_when_untouched_gives_bytes_back() -> Result<(), String> {
-    let mut brk = SbrkBreak::new();
+    let mut brk = new_break();
     let p = brk.sbrk(4096).map_err(|e| e.to_string())?;
     let shrunk = brk.sbrk(-1000);
     let after_first = process_break();
@@ -249,7 +261,7 @@ fn shrink_when_untouched_gives_bytes_back() -> Result<(), String> {
 }
 
 fn below_start_is_refused() -> Result<(), String> {
-    let mut brk = SbrkBreak::new();
+    let mut brk = new_break();
     let before = process_break();
     let empty = brk.sbrk(-1);
     ensure!(
@@ -280,7 +292,7 @@ fn below_start_is_refused() -> Result<(), String> {
 }
 
 fn huge_growth_fails_and_changes_nothing() -> Result<(), String> {
-    let mut brk = SbrkBreak::new();
+    let mut brk = new_break();
     let before = process_break();
     let huge = brk.sbrk(isize::MAX);
     let after = process_break();
@@ -292,6 +304,43 @@ fn huge_growth_fails_and_changes_nothing() -> Result<(), String> {
     );
     ensure!(after == before, "a failed growth moved the process break");
     ensure!(brk.current().is_null(), "a failed growth changed current()");
+    Ok(())
+}
+
+/// Through `GlobalAlloc` on the process break: 64 B, 64 MiB, 64 B, then the last two freed.
+/// Everything from the end of the first block to the break used to stay; now less than the
+/// trim threshold does.
+fn global_alloc_gives_the_end_back_past_the_threshold() -> Result<(), String> {
+    use brkalloc::{BrkAlloc, SegregatedConfig, TRIM_THRESHOLD};
+    use std::alloc::{GlobalAlloc, Layout};
+    let a = BrkAlloc::new(new_break(), SegregatedConfig);
+    let small = Layout::from_size_align(64, 8).unwrap();
+    let big = Layout::from_size_align(64 << 20, 8).unwrap();
+    // SAFETY: each pointer is freed once, with the layout it was allocated with.
+    let (above, brk_moved_back) = unsafe {
+        let p = a.alloc(small);
+        let q = a.alloc(big);
+        let r = a.alloc(small);
+        ensure!(
+            !p.is_null() && !q.is_null() && !r.is_null(),
+            "an allocation failed"
+        );
+        let high = process_break();
+        a.dealloc(r, small);
+        a.dealloc(q, big);
+        let stats = a.stats();
+        let now = process_break();
+        let above = now.addr() - stats.last_used_end;
+        a.check().map_err(|e| e.to_string())?;
+        a.dealloc(p, small);
+        (above, now < high)
+    };
+    ensure!(brk_moved_back, "the process break did not move back down");
+    ensure!(
+        above < TRIM_THRESHOLD,
+        "{above} bytes stay between the last used block and the process break"
+    );
+    a.check().map_err(|e| e.to_string())?;
     Ok(())
 }
 
@@ -315,7 +364,7 @@ fn model_on_the_process_break_seeded() -> Result<(), String> {
     no_panic(|| {
         for seed in 0..4 {
             run_model_all(
-                &mut SbrkBreak::new,
+                &mut new_break,
                 &seeded_ops(seed, 300, 64 * 1024, 4096),
                 Checks::SHARED,
             );
@@ -327,5 +376,5 @@ fn model_on_the_process_break_seeded() -> Result<(), String> {
 #[cfg(not(miri))]
 fn model_on_the_process_break_proptest() -> Result<(), String> {
     use crate::support::{proptest_model, Checks};
-    no_panic(|| proptest_model(&mut SbrkBreak::new, Checks::SHARED, 16))
+    no_panic(|| proptest_model(&mut new_break, Checks::SHARED, 16))
 }

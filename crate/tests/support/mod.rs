@@ -755,12 +755,12 @@ impl Model {
             |pick: usize| (!self.live.is_empty()).then(|| self.live[pick % self.live.len()]);
         Some(match *target {
             BadTarget::Null => std::ptr::null_mut(),
-            BadTarget::Wild(addr) => addr as *mut u8,
+            BadTarget::Wild(addr) => std::ptr::without_provenance_mut(addr),
             BadTarget::Near(fraction) => {
                 let low = heap.heap_start().saturating_sub(64);
                 let span = heap.brk().saturating_add(64) - low;
                 let addr = low + (span as u128 * fraction as u128 / 65536) as usize;
-                addr as *mut u8
+                std::ptr::without_provenance_mut(addr)
             }
             BadTarget::Interior { pick, offset } => {
                 let live = pick_live(pick)?;
@@ -777,7 +777,7 @@ impl Model {
                     return None;
                 }
                 let addr = self.freed[pick % self.freed.len()];
-                addr as *mut u8
+                std::ptr::without_provenance_mut(addr)
             }
         })
     }

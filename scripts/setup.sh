@@ -116,6 +116,14 @@ ensure_wasm_bindgen_cli() {
     fi
 }
 
+# The fuzz stage builds the fuzz targets with cargo-fuzz (campaigns are run by hand).
+ensure_cargo_fuzz() {
+    if ! command -v cargo-fuzz >/dev/null 2>&1; then
+        say "Installing cargo-fuzz from crates.io (takes a few minutes, once)"
+        cargo_install cargo-fuzz
+    fi
+}
+
 ensure_nightly_miri() {
     local host
     host="$(rustc -vV | sed -n 's/^host: //p')"
@@ -222,6 +230,7 @@ main() {
     ensure_wasm_bindgen_cli
     if [ "$purpose" = test ]; then
         ensure_nightly_miri
+        ensure_cargo_fuzz
     fi
     ensure_npm_packages
     say "Everything '$purpose' needs is installed."

@@ -282,6 +282,29 @@ fn paged_race_during_growth_with_room_enough_uses_the_new_page() {
     assert_eq!((grown(&brk), brk.memory().grow_calls()), (2, 2));
 }
 
+/// A failed call changes nothing the break reports, even when its first growth succeeded
+/// and only the second, after another allocator's race, failed. (The pages of the first
+/// growth are abandoned; they used to be counted in `grown`.)
+#[test]
+fn paged_race_then_out_of_memory_changes_nothing() {
+    let mut buffer = [MaybeUninit::new(0u8); 4 * PAGE];
+    let mut brk = paged(&mut buffer);
+    brk.sbrk(100).unwrap();
+    let (before, pages_before, limit_before) = (brk.current(), brk.pages(), brk.limit());
+    // The race takes page 1, our growth gets page 2 (too small for 300 bytes), and the two
+    // pages a whole region needs are not there.
+    brk.memory().race_next_grow(1);
+    assert_eq!(
+        brk.sbrk(300),
+        Err(BreakError::OutOfMemory { requested: 300 })
+    );
+    assert_eq!(brk.memory().grow_calls(), 3, "the second growth was tried");
+    assert_eq!(
+        (brk.current(), brk.pages(), brk.limit()),
+        (before, pages_before, limit_before)
+    );
+}
+
 #[test]
 fn paged_out_of_memory_changes_nothing() {
     let mut buffer = [MaybeUninit::new(0u8); 4 * PAGE];

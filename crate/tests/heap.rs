@@ -14,7 +14,7 @@ use std::ptr::NonNull;
 use brkalloc::brk::FakePages;
 use brkalloc::{
     AllocError, ArenaBreak, BlockInfo, Break, BreakError, Config, Event, FreeError, Heap, Observer,
-    Options, PagedBreak, Policy, ReallocError, Recorder, ALIGN, HEADER_SIZE, MIN_DATA,
+    Options, PagedBreak, Policy, ReallocError, Recorder, ALIGN, HEADER_SIZE, MAX_SIZE, MIN_DATA,
 };
 use support::{assert_filled, assert_sound, block_size, fill, read, state, Arena};
 
@@ -1147,6 +1147,47 @@ fn alloc_of_a_size_that_overflows_is_too_large_and_changes_nothing() {
             before,
             "{name}: alloc_layout({layout:?}) changed the heap"
         );
+    }
+}
+
+/// Any size up to `MAX_SIZE` (about `isize::MAX`: no Rust object is larger) is asked of the
+/// break, and fails only if the memory is not there. On wasm32 the limit used to be a quarter
+/// of that (512 MiB), so `malloc(600 MiB)` failed as "too large" on a memory that can grow to
+/// 4 GiB; here, the same rule on a 64-bit target.
+#[test]
+fn sizes_up_to_max_size_are_asked_of_the_break_and_larger_ones_are_too_large() {
+    assert_eq!(MAX_SIZE, isize::MAX as usize & !(ALIGN - 1));
+    for (name, options) in BOTH {
+        let mut arena = Arena::new(4096);
+        let mut heap = Heap::new(ArenaBreak::new(arena.buffer()), options);
+        let before = state(&heap);
+        for size in [isize::MAX as usize / 4 + 1, MAX_SIZE / 2, MAX_SIZE] {
+            match heap.alloc(size) {
+                Err(AllocError::OutOfMemory { size: s, .. }) if s == size => {}
+                other => panic!("{name}: alloc({size}) gave {other:?}, not out of memory"),
+            }
+            assert_eq!(state(&heap), before, "{name}: alloc({size})");
+        }
+        let e = heap.alloc(MAX_SIZE + 1).unwrap_err();
+        assert_eq!(e, AllocError::TooLarge { size: MAX_SIZE + 1 }, "{name}");
+        assert!(e.to_string().contains("the largest is"), "{name}: {e}");
+    }
+}
+
+/// An alignment larger than any the heap serves is an alignment error, not a size error.
+#[test]
+fn an_alignment_past_max_size_is_refused_as_an_alignment() {
+    for (name, options) in BOTH {
+        let mut arena = Arena::new(4096);
+        let mut heap = Heap::new(ArenaBreak::new(arena.buffer()), options);
+        let before = state(&heap);
+        let align = 1usize << (usize::BITS - 1);
+        let layout = Layout::from_size_align(0, align).unwrap();
+        let e = heap.alloc_layout(layout).unwrap_err();
+        assert_eq!(e, AllocError::AlignTooLarge { align }, "{name}");
+        assert!(e.to_string().contains("alignment"), "{name}: {e}");
+        assert_eq!(heap.try_alloc_layout(layout), None, "{name}");
+        assert_eq!(state(&heap), before, "{name}");
     }
 }
 

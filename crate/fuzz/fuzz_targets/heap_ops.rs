@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok((options, ops)) = common::decode(data) else {
         return;
     };
+    common::count(ops.len());
     let mut arena = Arena::new(ARENA);
     if options.policy == Policy::Segregated
         && options.split

@@ -53,6 +53,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let ops: Vec<Op> = steps.iter().map(|(_, op)| op.clone()).collect();
+    common::count(ops.len());
     let mut arena = Arena::new(PAGES * PAGE);
     let brk = PagedBreak::new(FakePages::<PAGE>::new(arena.buffer()));
     let mut heap = Heap::new(brk, options);

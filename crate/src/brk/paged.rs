@@ -174,18 +174,21 @@ impl<M: PageMemory> PagedBreak<M> {
         }
 
         let old_pages = self.memory.grow(pages).ok_or(out_of_memory)?;
-        self.grown = self.grown.saturating_add(pages);
         let old_end = old_pages.saturating_mul(page);
         let new_end = old_pages.saturating_add(pages).saturating_mul(page);
 
+        // `grown` counts pages only once a call that obtained them succeeds: a failed call
+        // changes nothing this break reports.
         if old_end == self.limit && n <= new_end - self.brk {
             // Adjacent: the region simply extends.
             let old_brk = self.brk;
             self.limit = new_end;
             self.brk += n;
+            self.grown = self.grown.saturating_add(pages);
             return Ok(self.memory.ptr_at(old_brk));
         }
         if n <= new_end - old_end {
+            self.grown = self.grown.saturating_add(pages);
             return Ok(self.start_region(old_end, new_end, n));
         }
 
@@ -198,19 +201,19 @@ impl<M: PageMemory> PagedBreak<M> {
         // region's worth; if it follows the pages just obtained, use both.
         let more = n.div_ceil(page);
         let Some(second_old) = self.memory.grow(more) else {
-            // The pages from the first `grow` are lost (memory never shrinks), but the break
-            // has not moved.
+            // The pages from the first `grow` are abandoned (memory never shrinks); the break
+            // has not moved and holds no more pages than before.
             return Err(out_of_memory);
         };
-        self.grown = self.grown.saturating_add(more);
         let second_start = second_old.saturating_mul(page);
         let second_end = second_old.saturating_add(more).saturating_mul(page);
-        let start = if second_start == new_end {
-            old_end
+        let (start, used) = if second_start == new_end {
+            (old_end, pages.saturating_add(more))
         } else {
-            second_start
+            (second_start, more)
         };
         if n <= second_end - start {
+            self.grown = self.grown.saturating_add(used);
             Ok(self.start_region(start, second_end, n))
         } else {
             Err(out_of_memory)

@@ -68,10 +68,11 @@ pub enum Corruption {
         brk: usize,
     },
     /// The segregated lists disagree with the blocks: a listed block that is not free, is the
-    /// last block or is in the wrong class, broken links, a wrong bitmap bit, or a free block
-    /// (other than the last) on no list.
+    /// last block or is in the wrong class, a list link that leads outside the heap or back the
+    /// wrong way, a wrong bitmap bit, or a free block (other than the last) on no list.
     FreeList {
-        /// The header address of the block concerned (0 for a count or bitmap mismatch).
+        /// The header address of the block concerned: the listed block found wrong, or the
+        /// one whose link leads to something that is not a block (0 for a bitmap mismatch).
         block: usize,
     },
     /// A pointer the heap keeps (its last block, or next fit's resume point) is not on the
@@ -120,6 +121,25 @@ impl fmt::Display for Corruption {
             Corruption::StaleCache { block } => {
                 write!(f, "block 0x{block:08x}: a cached block pointer is stale")
             }
+        }
+    }
+}
+
+impl Corruption {
+    /// The header address of the block the corruption was found at (0 only for the heap's
+    /// own bookkeeping, outside its memory, gone wrong).
+    pub fn block(&self) -> usize {
+        match *self {
+            Corruption::OutOfBounds { block }
+            | Corruption::BadSize { block, .. }
+            | Corruption::BadNext { block, .. }
+            | Corruption::SegmentFlag { block }
+            | Corruption::PrevFreeFlag { block }
+            | Corruption::BadFooter { block }
+            | Corruption::NotCoalesced { block }
+            | Corruption::BadEnd { block, .. }
+            | Corruption::FreeList { block }
+            | Corruption::StaleCache { block } => block,
         }
     }
 }
@@ -382,18 +402,20 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 let mut b = head;
                 while !b.is_null() {
                     let a = b.addr();
+                    // A list head is the heap's own record; any other entry came from the link
+                    // of the entry before it, which is the block to blame when it is wrong.
+                    let blame = if prev.is_null() { a } else { prev.addr() };
                     listed += 1;
                     if listed > free_blocks {
-                        return Err(Corruption::FreeList { block: a });
+                        return Err(Corruption::FreeList { block: blame });
                     }
                     let Some((size, flags, (lprev, lnext))) = v.read_listed(b) else {
-                        return Err(Corruption::FreeList { block: a });
+                        return Err(Corruption::FreeList { block: blame });
                     };
-                    if flags & FREE == 0
-                        || b == v.tail
-                        || class_of(size) != (fl, sl)
-                        || lprev != prev
-                    {
+                    if flags & FREE == 0 || b == v.tail || class_of(size) != (fl, sl) {
+                        return Err(Corruption::FreeList { block: blame });
+                    }
+                    if lprev != prev {
                         return Err(Corruption::FreeList { block: a });
                     }
                     prev = b;
@@ -402,8 +424,43 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             }
         }
         if listed != free_blocks {
-            return Err(Corruption::FreeList { block: 0 });
+            return Err(Corruption::FreeList {
+                block: self.unlisted(v),
+            });
         }
         Ok(())
+    }
+
+    /// The first free block (but the last) that is not on its class's list, to name when the
+    /// lists hold fewer blocks than the chain. Looks each one up in its list, so it takes
+    /// longer than `check`; it runs only once `check` has found something wrong.
+    fn unlisted(&self, v: &View<'_>) -> usize {
+        let limit = v.block_limit();
+        let mut walk = Walk::new(v);
+        while let Ok(Some(r)) = walk.step(v) {
+            if r.flags & FREE == 0 || r.header == v.tail.addr() {
+                continue;
+            }
+            let (fl, sl) = class_of(r.size);
+            let mut b = self.lists.head(fl, sl);
+            let mut found = false;
+            for _ in 0..limit {
+                if b.is_null() {
+                    break;
+                }
+                if b.addr() == r.header {
+                    found = true;
+                    break;
+                }
+                match v.read_listed(b) {
+                    Some((_, _, (_, next))) => b = next,
+                    None => break,
+                }
+            }
+            if !found {
+                return r.header;
+            }
+        }
+        0
     }
 }

@@ -12,6 +12,8 @@
 //! and has no proptest, and out of wasm32 builds, where proptest is not a dependency.
 #![allow(dead_code)]
 
+pub mod corrupt;
+
 use std::alloc::{alloc, dealloc, Layout};
 use std::fmt::{self, Debug, Display};
 use std::mem::MaybeUninit;

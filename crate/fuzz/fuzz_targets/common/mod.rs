@@ -2,6 +2,9 @@
 //! model in `crate/tests/support`.
 #![allow(dead_code)] // each target uses a part
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Once;
+
 use arbitrary::{Result, Unstructured};
 use brkalloc::{Options, Policy};
 
@@ -85,4 +88,36 @@ pub fn options(u: &mut Unstructured<'_>) -> Result<Options> {
         trim: u.arbitrary()?,
     };
     Ok(options)
+}
+
+/// Heap operations run, each followed by the invariant checker, and inputs run, in this
+/// process.
+static OPERATIONS: AtomicU64 = AtomicU64::new(0);
+static INPUTS: AtomicU64 = AtomicU64::new(0);
+static REPORT_AT_EXIT: Once = Once::new();
+
+extern "C" {
+    fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
+}
+
+extern "C" fn report() {
+    eprintln!(
+        "brkalloc-fuzz: {} operations checked in {} inputs",
+        OPERATIONS.load(Ordering::Relaxed),
+        INPUTS.load(Ordering::Relaxed)
+    );
+}
+
+/// Counts one input of `operations` heap operations (each checked by the invariant checker).
+/// With `BRKALLOC_FUZZ_COUNT` set, the process prints the totals when it exits, so that a
+/// campaign can add them up over its runs.
+pub fn count(operations: usize) {
+    OPERATIONS.fetch_add(operations as u64, Ordering::Relaxed);
+    INPUTS.fetch_add(1, Ordering::Relaxed);
+    REPORT_AT_EXIT.call_once(|| {
+        if std::env::var_os("BRKALLOC_FUZZ_COUNT").is_some() {
+            // SAFETY: `report` is a plain function that lives as long as the process.
+            unsafe { atexit(report) };
+        }
+    });
 }

@@ -110,6 +110,17 @@ impl<B: Break, C: Config> BrkAlloc<B, C> {
     /// A panic inside `f`, or an allocation through this allocator (`f` runs with its lock
     /// held), stops the process with a message; it never waits forever.
     ///
+    /// Safe code cannot reach the live heap: with `&mut Heap` it could free a block that a
+    /// `Box` still owns, or replace the heap under every live allocation.
+    ///
+    /// ```compile_fail,E0133
+    /// use brkalloc::{BrkAlloc, MmapBreak, SegregatedConfig};
+    ///
+    /// static ALLOC: BrkAlloc<MmapBreak> =
+    ///     BrkAlloc::new(MmapBreak::with_default_reserve(), SegregatedConfig);
+    /// ALLOC.with(|heap| heap.reset());
+    /// ```
+    ///
     /// # Safety
     ///
     /// The heap holds the memory of every live allocation made through this allocator: the

@@ -256,7 +256,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// `ptr` was returned by an allocation method of this heap and has not been freed since
     /// (nor passed to a `realloc` that moved it).
     pub unsafe fn free_live(&mut self, ptr: NonNull<u8>) {
-        let b = Block::from_data(ptr.as_ptr());
+        let b = self.block_of(ptr);
         // SAFETY: the caller guarantees `b` is a live used block; the block before it is
         // unknown (null), which `free_block` finds by walking when it needs it.
         unsafe { self.free_block(b, Block::NULL, true) }
@@ -274,7 +274,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         new_size: usize,
     ) -> Result<NonNull<u8>, AllocError> {
         let need = data_size(new_size).ok_or(AllocError::TooLarge { size: new_size })?;
-        let b = Block::from_data(ptr.as_ptr());
+        let b = self.block_of(ptr);
         // SAFETY: the caller guarantees `b` is a live used block (data aligned to ALIGN).
         unsafe { self.realloc_block(b, need, ALIGN, true) }.map_err(|cause| {
             AllocError::OutOfMemory {
@@ -296,7 +296,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// `ptr` was returned by an allocation method of this heap and has not been freed since
     /// (nor passed to a `realloc` that moved it).
     pub unsafe fn free_unchecked(&mut self, ptr: NonNull<u8>) {
-        let b = Block::from_data(ptr.as_ptr());
+        let b = self.block_of(ptr);
         // SAFETY: the caller guarantees `b` is a live used block; the block before it is
         // unknown (null), which `free_block` handles.
         unsafe { self.free_block(b, Block::NULL, false) }
@@ -316,7 +316,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         new_size: usize,
     ) -> Option<NonNull<u8>> {
         let need = data_size(new_size)?;
-        let b = Block::from_data(ptr.as_ptr());
+        let b = self.block_of(ptr);
         // SAFETY: the caller guarantees `b` is a live used block.
         unsafe { self.realloc_block(b, need, layout.align().max(ALIGN), false) }.ok()
     }
@@ -423,7 +423,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// `ptr` was returned by an allocation method of this heap and has not been freed since.
     pub unsafe fn usable_size(&self, ptr: NonNull<u8>) -> usize {
         // SAFETY: the caller guarantees a live block, whose header is just before its data.
-        unsafe { Block::from_data(ptr.as_ptr()).size() }
+        unsafe { self.block_of(ptr).size() }
     }
 
     /// The blocks on the segregated policy's size-class lists, lowest class first and each
@@ -587,6 +587,15 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             return Ok(unsafe { self.take(b, need, gap) });
         }
         self.append(need, align)
+    }
+}
+
+impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
+    /// The block whose data a caller's pointer points to, reached through the heap's own
+    /// pointer to that memory (see `Segments::ptr_to`): only the address of `ptr` is used.
+    #[inline(always)]
+    fn block_of(&self, ptr: NonNull<u8>) -> Block {
+        Block::from_data(self.segments.ptr_to(ptr.as_ptr().addr()))
     }
 }
 

@@ -111,6 +111,25 @@ impl Segments {
             .map(|(s, e)| (s.with_addr(addr), e))
     }
 
+    /// A pointer to `addr`, a byte of the heap's memory, with the provenance of the segment
+    /// that holds it. One comparison when the heap has one segment.
+    ///
+    /// A pointer handed back by a caller (to `free`, say) may carry only the permissions of
+    /// the block's data: the header before it must be reached through the heap's own
+    /// pointers, not through the caller's.
+    #[inline(always)]
+    pub(crate) fn ptr_to(&self, addr: usize) -> *mut u8 {
+        if self.n_closed == 0 || addr >= self.open.addr() {
+            return self.open.with_addr(addr);
+        }
+        for &(s, e) in self.closed[..self.n_closed].iter().rev() {
+            if addr >= s.addr() && addr < e {
+                return s.with_addr(addr);
+            }
+        }
+        self.open.with_addr(addr)
+    }
+
     /// Bytes in all segments together.
     pub(crate) fn bytes(&self, heap_end: usize) -> usize {
         (0..self.len())

@@ -131,10 +131,16 @@ export function narrate(op: Operation, result: OpResult, context: Context): stri
     case "calloc":
       return `${call}: ${placement(events, ctx)}; calloc then fills its data with zeros.`;
     case "free":
-      return `${call}: ${freeing(events, ctx.headerSize)}.`;
+      return `${call}: ${freeing(events, ctx.headerSize)}${lookup(events, "free")}.`;
     case "realloc":
-      return `${call}: ${reallocating(events, ctx)}.`;
+      return `${call}: ${reallocating(events, ctx)}${lookup(events, "realloc")}.`;
   }
+}
+
+/** How far the checked free or realloc walked the chain to find the block, as a trailing clause. */
+function lookup(events: HeapEvent[], name: string): string {
+  const found = find(events, "lookup");
+  return found ? `; ${name} looked at ${count(found.blocks, "block")} to find ${hex(found.addr)}` : "";
 }
 
 function freeing(events: HeapEvent[], headerSize: number): string {

@@ -101,6 +101,10 @@ export type HeapEvent =
   | { kind: "pages-grown"; pages: number; total: number }
   | { kind: "new-segment"; gapFrom: number; start: number }
   | { kind: "resize-in-place"; block: number; from: number; to: number }
+  /** The unchecked `free` cut a free last block down past the trim threshold (never in the page). */
+  | { kind: "trim"; block: number; from: number; to: number }
+  /** The checked `free` or `realloc` walked the chain to find the block whose data is at `addr`. */
+  | { kind: "lookup"; addr: number; blocks: number }
   | { kind: "move"; from: number; to: number; bytes: number };
 
 /** What `alloc`, `free`, `realloc` and `calloc` return when they succeed. */

@@ -21,6 +21,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt::Display;
+use core::ptr::{self, NonNull};
 
 use js_sys::{Array, Object, Reflect};
 use serde::Serialize;
@@ -28,9 +29,48 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::brk::{Break, WasmBreak};
-use crate::heap::{Heap, Options, Policy};
+use crate::heap::{Heap, Options, Policy, ReallocError};
 use crate::observer::{Event, Recorder};
 use crate::trace::{self, Failure, Op, ReplayError, Trace};
+
+/// The JavaScript calls this file makes on values the page hands in that can throw, imported
+/// with `catch` so that a throw comes back as an `Err`.
+///
+/// js_sys imports `Array.isArray` and `Object.keys` without `catch`, and they throw on a revoked
+/// `Proxy` (`Object.keys` also runs a `Proxy`'s traps, which may throw anything). A JavaScript
+/// exception unwinds through the wasm frames without running any Rust code, so one thrown
+/// inside a `&mut self` method would leave the `Playground` borrowed for good: every later call
+/// would fail with "recursive use of an object detected". The other JsValue methods used here
+/// (`as_string`, `as_f64`, `as_bool`, `is_object`, …) are `typeof` tests, which never throw or
+/// run the page's code; `Reflect.get` and `JSON.parse` are imported with `catch` by js_sys.
+#[wasm_bindgen]
+extern "C" {
+    /// `Array.isArray(value)`.
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+
+    /// `Object.keys(value)`.
+    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
+    fn object_keys(value: &JsValue) -> Result<Array, JsValue>;
+
+    /// `String(value)`: how a thrown exception reads (`TypeError: Cannot perform …`).
+    #[wasm_bindgen(js_name = String, catch)]
+    fn js_string(value: &JsValue) -> Result<String, JsValue>;
+}
+
+/// What a JavaScript exception says, for an error message: `String(exception)`, cut short when
+/// long, or a placeholder when even that throws.
+fn thrown(exception: &JsValue) -> String {
+    const LIMIT: usize = 200;
+    match js_string(exception) {
+        Ok(text) if text.chars().count() > LIMIT => {
+            let cut: String = text.chars().take(LIMIT).collect();
+            format!("{cut}…")
+        }
+        Ok(text) => text,
+        Err(_) => "an exception that cannot be shown".to_string(),
+    }
+}
 
 /// Number of `u32` fields per block in the layout table: header, data, size, flags, next.
 pub const LAYOUT_STRIDE: usize = 5;
@@ -142,14 +182,21 @@ pub struct Playground {
 }
 
 /// A malloc-lab trace being replayed into the playground's heap a chunk at a time, so that the
-/// page can draw a progress bar between chunks. It runs each operation through the heap's
-/// checked calls, as [`trace::replay_with`] does, and measures the same quantities.
+/// page can draw a progress bar between chunks. Like [`trace::replay_with`], it keeps a table of
+/// each id's live block, frees and reallocates them with [`Heap::free_live`] and
+/// [`Heap::realloc_live`] (no walk of the chain per operation), and measures the same
+/// quantities.
+///
+/// The table is right only while the trace alone changes the heap: any other operation that
+/// changes it (a successful `alloc`, `free`, `realloc` or `calloc`, `reset`, another
+/// `loadTrace`) drops the run, and so does a failed `replayTrace`.
 struct TraceRun {
     trace: Trace,
     /// Operations done so far.
     done: usize,
-    /// Each id's live block: its data address and the size the trace asked for.
-    blocks: Vec<Option<(usize, usize)>>,
+    /// Each id's live block: its data pointer, as the heap returned it, and the size the trace
+    /// asked for.
+    blocks: Vec<Option<(NonNull<u8>, usize)>>,
     /// Sum of the sizes asked for by the live ids.
     live: usize,
     peak_live: usize,
@@ -269,7 +316,9 @@ impl Playground {
         let a = to_usize(&typed, &address, Quantity::Address)?;
         let call = format!("free(0x{a:08x})");
         self.heap.observer_mut().take();
-        let result = self.heap.free(a as *mut u8);
+        // Only the address is compared with the blocks' (the checked `free` finds the block on
+        // the chain), so the pointer needs no provenance.
+        let result = self.heap.free(ptr::without_provenance_mut(a));
         self.finish(&call, result.map(|()| None::<usize>))
     }
 
@@ -282,7 +331,7 @@ impl Playground {
         self.heap.observer_mut().take();
         let result = self
             .heap
-            .realloc(a as *mut u8, n)
+            .realloc(ptr::without_provenance_mut(a), n)
             .map(|p| p.as_ptr() as usize);
         self.finish(&call, result)
     }
@@ -490,7 +539,8 @@ impl Playground {
         }
     }
 
-    /// Runs the trace's next operation through the heap's checked calls.
+    /// Runs the trace's next operation through the heap: `alloc`, or `free_live` and
+    /// `realloc_live` on the block the run's table holds for the id.
     fn trace_op(&mut self, run: &mut TraceRun) -> Result<(), ReplayError> {
         let index = run.done;
         let op = run.trace.ops[index];
@@ -510,26 +560,26 @@ impl Playground {
                     .heap
                     .alloc(size)
                     .map_err(|e| failed(Failure::Alloc(e)))?;
-                run.blocks[slot] = Some((p.as_ptr() as usize, size));
+                run.blocks[slot] = Some((p, size));
                 run.live += size;
             }
             Op::Free { .. } => {
-                // `parse` checked liveness, so the id holds a block; `(0, 0)` would be refused
-                // by `free` as a null pointer rather than trusted.
-                let (address, size) = run.blocks[slot].unwrap_or((0, 0));
-                self.heap
-                    .free(address as *mut u8)
-                    .map_err(|e| failed(Failure::Free(e)))?;
+                // `parse` checked liveness, so the id holds a block; this is only a guard.
+                let (p, size) = run.blocks[slot].ok_or_else(|| trace::not_live(op, line))?;
+                // SAFETY: `p` was returned by this heap's `alloc` or `realloc` for this id, and
+                // the slot is emptied when the id is freed and refilled when a realloc moves it,
+                // so it holds a live block: nothing else changed the heap since the run started
+                // (see `TraceRun`).
+                unsafe { self.heap.free_live(p) };
                 run.blocks[slot] = None;
                 run.live -= size;
             }
             Op::Realloc { size, .. } => {
-                let (address, old) = run.blocks[slot].unwrap_or((0, 0));
-                let p = self
-                    .heap
-                    .realloc(address as *mut u8, size)
-                    .map_err(|e| failed(Failure::Realloc(e)))?;
-                run.blocks[slot] = Some((p.as_ptr() as usize, size));
+                let (p, old) = run.blocks[slot].ok_or_else(|| trace::not_live(op, line))?;
+                // SAFETY: as for `free` above, the slot holds a live block of this heap.
+                let p = unsafe { self.heap.realloc_live(p, size) }
+                    .map_err(|e| failed(Failure::Realloc(ReallocError::Alloc(e))))?;
+                run.blocks[slot] = Some((p, size));
                 run.live = run.live - old + size;
             }
         }
@@ -662,7 +712,7 @@ fn shown(value: &JsValue) -> String {
         "null".to_string()
     } else if let Some(b) = value.as_bool() {
         b.to_string()
-    } else if Array::is_array(value) {
+    } else if matches!(is_array(value), Ok(true)) {
         "[…]".to_string()
     } else {
         "{…}".to_string()
@@ -764,17 +814,27 @@ fn parse_options(value: Option<JsValue>) -> Result<Options, JsError> {
         return Ok(Options::DEFAULT);
     };
     let value = &value;
-    if !value.is_object() || Array::is_array(value) || value.is_function() {
+    // A revoked `Proxy`, or one whose traps throw, cannot be read: say so, with what it threw.
+    let unreadable = |what: &str, e: JsValue| {
+        JsError::new(&format!(
+            "Playground options cannot be read{what}: {}",
+            thrown(&e)
+        ))
+    };
+    if !value.is_object() || is_array(value).map_err(|e| unreadable("", e))? || value.is_function()
+    {
         return Err(JsError::new(&format!(
             "Playground options must be an object such as {{ policy: \"best-fit\" }}, not {}",
             describe(value)
         )));
     }
     let object: &Object = value.unchecked_ref();
-    let get =
-        |key: &str| Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    let get = |key: &str| {
+        Reflect::get(object, &JsValue::from_str(key))
+            .map_err(|e| unreadable(&format!(" (its {key} field)"), e))
+    };
 
-    for key in Object::keys(object).iter() {
+    for key in object_keys(object).map_err(|e| unreadable("", e))?.iter() {
         let key = key.as_string().unwrap_or_default();
         if !matches!(
             key.as_str(),
@@ -786,7 +846,7 @@ fn parse_options(value: Option<JsValue>) -> Result<Options, JsError> {
         }
     }
 
-    let preset = get("preset");
+    let preset = get("preset")?;
     let mut options = if preset.is_undefined() {
         Options::DEFAULT
     } else {
@@ -802,7 +862,7 @@ fn parse_options(value: Option<JsValue>) -> Result<Options, JsError> {
         }
     };
 
-    let policy = get("policy");
+    let policy = get("policy")?;
     if !policy.is_undefined() {
         let names: Vec<&str> = Policy::ALL.iter().map(|p| p.name()).collect();
         options.policy = policy
@@ -822,7 +882,7 @@ fn parse_options(value: Option<JsValue>) -> Result<Options, JsError> {
         ("coalesce", &mut options.coalesce),
         ("trim", &mut options.trim),
     ] {
-        let v = get(key);
+        let v = get(key)?;
         if v.is_undefined() {
             continue;
         }
@@ -912,6 +972,62 @@ mod tests {
             assert_eq!(table(&mut p), before);
             assert_eq!(p.brk(), brk);
         }
+    }
+
+    /// A revoked `Proxy`: every inspection of it beyond `typeof` throws.
+    fn revoked() -> JsValue {
+        let pair = js_sys::Proxy::revocable(&Object::new(), &Object::new());
+        let revoke: js_sys::Function = Reflect::get(&pair, &"revoke".into()).unwrap().into();
+        revoke.call0(&JsValue::UNDEFINED).unwrap();
+        Reflect::get(&pair, &"proxy".into()).unwrap()
+    }
+
+    /// The calls `Array.isArray` and `Object.keys` make on a revoked `Proxy` throw; they come
+    /// back as errors that say so, instead of a JavaScript exception unwinding through the
+    /// method (which would leave the `Playground` borrowed for good; tests/hostile.test.mjs
+    /// checks that through the glue).
+    #[wasm_bindgen_test]
+    fn values_that_throw_when_inspected_are_refused_with_a_sentence() {
+        let mut p = seed();
+        p.alloc(JsValue::from(24)).unwrap();
+        let before = table(&mut p);
+        let a = p.heap.blocks().next().unwrap().data;
+        let refusals = [
+            (
+                p.alloc(revoked()),
+                "malloc({…}): a size must be a whole number of bytes".to_string(),
+            ),
+            (
+                p.calloc(JsValue::from(2), revoked()),
+                "calloc(2, {…}): a size must be a whole number of bytes".to_string(),
+            ),
+            (
+                p.free(revoked()),
+                "free({…}): an address must be a whole number".to_string(),
+            ),
+            (
+                p.realloc(JsValue::from(a), revoked()),
+                format!("realloc(0x{a:08x}, {{…}}): a size must be a whole number of bytes"),
+            ),
+        ];
+        for (result, expected) in refusals {
+            let e = message(result.unwrap_err());
+            assert!(
+                e.starts_with(&expected),
+                "{e:?} should start with {expected:?}"
+            );
+        }
+        let e = message(p.reset(Some(revoked())).unwrap_err());
+        assert!(
+            e.starts_with("Playground options cannot be read: TypeError: "),
+            "{e}"
+        );
+        assert_eq!(table(&mut p), before);
+        assert_eq!(
+            *p.heap.config(),
+            Options::SEED,
+            "the failed reset changed nothing"
+        );
     }
 
     #[wasm_bindgen_test]
@@ -1120,6 +1236,74 @@ mod tests {
         assert_eq!(number(&last, "extent") as usize, stats.final_extent);
         let final_sample = stats.series.last().unwrap();
         assert_eq!(number(&last, "fragmentation"), final_sample.fragmentation);
+    }
+
+    /// The playground's trace replay keeps a table of live blocks, so it frees and reallocates
+    /// without looking pointers up (no `lookup` event after any operation), and leaves the heap
+    /// exactly as the same operations through the checked `free` and `realloc` do.
+    #[wasm_bindgen_test]
+    fn a_trace_replay_looks_no_pointer_up_and_ends_as_the_checked_calls_do() {
+        let is_lookup = |e: &Event| matches!(e, Event::Lookup { .. });
+        for kind in ["random", "grow", "coalesce"] {
+            let text = generate_trace(kind, 1500, 3).unwrap();
+            let trace = trace::parse(&text).unwrap();
+            let mut p = seed();
+            p.load_trace(&text).unwrap();
+            for (i, op) in trace.ops.iter().enumerate() {
+                p.replay_trace(1, usize::MAX).unwrap();
+                // Each operation takes the recorder's events before it runs: these are its own.
+                let events = &p.heap.observer().events;
+                assert!(
+                    !events.iter().any(is_lookup),
+                    "{kind}: operation {i} (`{op}`) looked its pointer up: {events:?}"
+                );
+            }
+            let replayed = table(&mut p);
+            let brk = p.brk();
+
+            // The same operations through the playground's checked calls, on a heap that starts
+            // where the replay's did.
+            p.reset(Some(js_sys::JSON::parse(r#"{"preset":"seed"}"#).unwrap()))
+                .unwrap();
+            let address = |r: &JsValue| number(r, "address");
+            let mut live = alloc::vec![0.0; trace.ids];
+            let mut lookups = 0;
+            for op in &trace.ops {
+                let result = match *op {
+                    Op::Alloc { id, size } => {
+                        let r = p.alloc(JsValue::from(size)).unwrap();
+                        live[id] = address(&r);
+                        r
+                    }
+                    Op::Free { id } => p.free(JsValue::from(live[id])).unwrap(),
+                    Op::Realloc { id, size } => {
+                        let r = p
+                            .realloc(JsValue::from(live[id]), JsValue::from(size))
+                            .unwrap();
+                        live[id] = address(&r);
+                        r
+                    }
+                };
+                let events = Array::from(&Reflect::get(&result, &"events".into()).unwrap());
+                lookups += events
+                    .iter()
+                    .filter(|e| {
+                        Reflect::get(e, &"kind".into())
+                            .unwrap()
+                            .as_string()
+                            .as_deref()
+                            == Some("lookup")
+                    })
+                    .count();
+            }
+            let frees = trace.ops.iter().filter(|op| op.letter() != 'a').count();
+            assert_eq!(
+                lookups, frees,
+                "{kind}: each checked call looks its pointer up"
+            );
+            assert_eq!(table(&mut p), replayed, "{kind}: the same blocks");
+            assert_eq!(p.brk(), brk, "{kind}: the same break");
+        }
     }
 
     #[wasm_bindgen_test]

@@ -144,3 +144,38 @@ fn two_heaps_share_linear_memory_without_touching_each_other() {
     a.check().unwrap();
     b.check().unwrap();
 }
+
+/// The largest block on wasm32 is about `isize::MAX` bytes (2 GiB), not a quarter of the
+/// address space: a 600 MiB request is an ordinary one, served by growing linear memory with
+/// `memory.grow` (headless Chromium grows it that far), never refused as too large.
+#[wasm_bindgen_test]
+fn a_600_mib_block_grows_memory_and_is_served() {
+    const SIZE: usize = 600 << 20;
+    let mut heap = new_heap(Options::DEFAULT);
+    let before = memory_size(0);
+    let p = heap
+        .alloc(SIZE)
+        .unwrap_or_else(|e| panic!("alloc(600 MiB) was refused: {e} ({e:?})"));
+    let (first, last) = (p.as_ptr(), p.as_ptr().wrapping_add(SIZE - 1));
+    // SAFETY: the block holds SIZE bytes, so its first and last bytes are ours to write and
+    // read.
+    let read = unsafe {
+        first.write(0x5A);
+        last.write(0xA5);
+        (first.read(), last.read())
+    };
+    assert_eq!(read, (0x5A, 0xA5));
+    assert!(
+        memory_size(0) >= before + SIZE / PAGE,
+        "memory grew by at least 600 MiB: {before} pages before, {} after",
+        memory_size(0)
+    );
+    heap.check().unwrap();
+    heap.free(p.as_ptr()).unwrap();
+    assert_eq!(
+        heap.blocks().count(),
+        0,
+        "the block went back through the break"
+    );
+    heap.check().unwrap();
+}

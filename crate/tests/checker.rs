@@ -7,6 +7,7 @@
 //! memory is uninitialised, so a read of one is reported. The regression tests below set up
 //! the two ways the checker used to read outside: natively on memory whose next page is not
 //! mapped (the read would crash the test), and on fake pages for Miri.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 

@@ -4,12 +4,16 @@
 #![cfg(all(feature = "alloc", not(target_arch = "wasm32")))]
 
 use std::mem::MaybeUninit;
+use std::ptr::NonNull;
 
 use brkalloc::trace::{
     self, generate, parse, Failure, Kind, Op, ReplayError, ReplayOptions, Trace, TraceErrorKind,
     MAX_IDS, MAX_SIZE,
 };
-use brkalloc::{AllocError, ArenaBreak, Heap, Options, Policy, HEADER_SIZE, MIN_DATA};
+use brkalloc::{
+    AllocError, ArenaBreak, BlockInfo, Event, Heap, Options, Policy, Recorder, HEADER_SIZE,
+    MIN_DATA,
+};
 
 /// A trace with the given header numbers and operation lines.
 fn rep(ids: usize, count: usize, body: &str) -> String {
@@ -852,4 +856,78 @@ fn replay_stats_serialise_with_camel_case_names() {
         assert!(json["series"][1]["fragmentation"].is_number());
     }
     assert_eq!(stats.series.len(), 3);
+}
+
+/// The replay's own table says which blocks are live, so it frees and reallocates them with
+/// `free_live` and `realloc_live`: no operation walks the chain to find its pointer (no
+/// `Lookup` event), and the heap ends exactly as the checked `free` and `realloc` leave it,
+/// after the same steps (every event but the lookups), under every policy and on every kind of
+/// trace.
+#[test]
+fn replay_frees_without_looking_up_pointers_and_ends_as_the_checked_calls_do() {
+    let is_lookup = |e: &Event| matches!(e, Event::Lookup { .. });
+    // Every heap below on the same memory, one after the other: the two replays of a trace
+    // get the same addresses.
+    let mut memory = buffer(8 << 20);
+    for kind in Kind::ALL {
+        let trace = generate(kind, 3000, 5);
+        for policy in Policy::ALL {
+            for options in [
+                Options::with_policy(policy),
+                Options {
+                    policy,
+                    ..Options::SEED
+                },
+            ] {
+                let what = format!("{kind} under {options:?}");
+
+                // Visits are only counted: the events left are what the heap did.
+                let recorder = Recorder::with_visit_limit(0);
+                let mut heap = Heap::with_observer(ArenaBreak::new(&mut memory), options, recorder);
+                trace::replay(&trace, &mut heap).unwrap_or_else(|e| panic!("{what}: {e}"));
+                let events = heap.observer_mut().take();
+                assert_eq!(
+                    events.iter().filter(|e| is_lookup(e)).count(),
+                    0,
+                    "{what}: the replay looked pointers up"
+                );
+                let blocks: Vec<BlockInfo> = heap.blocks().collect();
+                let (start, brk) = (heap.heap_start(), heap.brk());
+                heap.check().unwrap();
+                drop(heap);
+
+                // The same trace by hand, through the checked calls.
+                let recorder = Recorder::with_visit_limit(0);
+                let mut heap = Heap::with_observer(ArenaBreak::new(&mut memory), options, recorder);
+                let mut live: Vec<Option<NonNull<u8>>> = vec![None; trace.ids];
+                for op in &trace.ops {
+                    match *op {
+                        Op::Alloc { id, size } => live[id] = Some(heap.alloc(size).unwrap()),
+                        Op::Free { id } => {
+                            heap.free(live[id].take().unwrap().as_ptr()).unwrap();
+                        }
+                        Op::Realloc { id, size } => {
+                            let p = live[id].unwrap().as_ptr();
+                            live[id] = Some(heap.realloc(p, size).unwrap());
+                        }
+                    }
+                }
+                let checked = heap.observer_mut().take();
+                let frees = trace
+                    .ops
+                    .iter()
+                    .filter(|op| !matches!(op, Op::Alloc { .. }))
+                    .count();
+                assert_eq!(
+                    checked.iter().filter(|e| is_lookup(e)).count(),
+                    frees,
+                    "{what}: each checked free or realloc looks its pointer up"
+                );
+                let checked: Vec<Event> = checked.into_iter().filter(|e| !is_lookup(e)).collect();
+                assert!(events == checked, "{what}: the heap took other steps");
+                assert_eq!(heap.blocks().collect::<Vec<_>>(), blocks, "{what}");
+                assert_eq!((heap.heap_start(), heap.brk()), (start, brk), "{what}");
+            }
+        }
+    }
 }

@@ -32,6 +32,10 @@ mod replay;
 
 pub use gen::{generate, Kind};
 pub use parse::{parse, TraceError, TraceErrorKind};
+/// The playground's own chunked replay refuses an operation on an id that is not live with the
+/// same error.
+#[cfg(all(target_arch = "wasm32", feature = "playground"))]
+pub(crate) use replay::not_live;
 pub use replay::{replay, replay_with, Failure, ReplayError, ReplayOptions, ReplayStats, Sample};
 
 use alloc::string::{String, ToString};

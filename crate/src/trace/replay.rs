@@ -116,7 +116,8 @@ impl ReplayError {
 pub enum Failure {
     /// The heap refused the allocation (out of memory, most often).
     Alloc(AllocError),
-    /// The heap refused to free the block.
+    /// The heap refused to free the block. (The replays in this crate free only blocks their
+    /// table holds as live, so they never report it.)
     Free(FreeError),
     /// The heap refused the realloc.
     Realloc(ReallocError),
@@ -173,8 +174,14 @@ pub fn replay<B: Break, C: Config, O: Observer>(
     replay_with(trace, heap, ReplayOptions::default())
 }
 
-/// Runs every operation of `trace` through the heap's checked `alloc`, `free` and `realloc`,
-/// and measures it. Give it a fresh heap: blocks already there count in the extent.
+/// Runs every operation of `trace` through the heap, and measures it. Give it a fresh heap:
+/// blocks already there count in the extent.
+///
+/// The replay keeps its own table of each id's live block and refuses an operation on an id
+/// that holds none before touching the heap, so it frees and reallocates with
+/// [`Heap::free_live`] and [`Heap::realloc_live`]: the same outcome as the checked `free` and
+/// `realloc`, without their walk of the chain to find the pointer, which would make replaying a
+/// long trace quadratic.
 ///
 /// The trace is checked first ([`Trace::validate`]), so an invalid one changes nothing. An
 /// operation the heap refuses (out of memory, most often) stops the replay with an error
@@ -244,8 +251,11 @@ pub fn replay_with<B: Break, C: Config, O: Observer>(
                 if options.fill {
                     block.verify(id, block.size).map_err(failed)?;
                 }
-                heap.free(block.ptr.as_ptr())
-                    .map_err(|e| failed(Failure::Free(e)))?;
+                // SAFETY: `block.ptr` was returned by this heap's `alloc` or `realloc` for this
+                // id, and the slot is emptied when the id is freed or refilled when a realloc
+                // moves it, so a pointer in a slot is a live block. Only this loop changes the
+                // heap while it runs (it holds `&mut heap`).
+                unsafe { heap.free_live(block.ptr) };
                 *slot = None;
                 live -= block.size;
                 stats.frees += 1;
@@ -255,9 +265,9 @@ pub fn replay_with<B: Break, C: Config, O: Observer>(
                 if options.fill {
                     old.verify(id, old.size).map_err(failed)?;
                 }
-                let ptr = heap
-                    .realloc(old.ptr.as_ptr(), size)
-                    .map_err(|e| failed(Failure::Realloc(e)))?;
+                // SAFETY: as for `free` above, a pointer in a slot is a live block of `heap`.
+                let ptr = unsafe { heap.realloc_live(old.ptr, size) }
+                    .map_err(|e| failed(Failure::Realloc(ReallocError::Alloc(e))))?;
                 let new = Block { ptr, size };
                 if options.fill {
                     new.verify(id, old.size.min(size)).map_err(failed)?;
@@ -316,7 +326,7 @@ fn sample<B: Break, C: Config, O: Observer>(
 
 /// The error for an operation on an id that holds no block. [`Trace::validate`] rules this
 /// out, so it is only a guard.
-fn not_live(op: Op, line: usize) -> ReplayError {
+pub(crate) fn not_live(op: Op, line: usize) -> ReplayError {
     ReplayError::Invalid(TraceError {
         line,
         column: None,

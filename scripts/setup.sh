@@ -160,6 +160,14 @@ missing_apt_packages() {
         [ -x /usr/bin/chromium ] || missing+=(chromium)
         [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
         command -v wasm-opt >/dev/null 2>&1 || missing+=(binaryen)
+        # The malloc stage (purpose test) runs these programs on brkalloc's malloc.
+        command -v python3 >/dev/null 2>&1 || missing+=(python3)
+        command -v perl >/dev/null 2>&1 || missing+=(perl)
+        command -v git >/dev/null 2>&1 || missing+=(git)
+        command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+        command -v gzip >/dev/null 2>&1 || missing+=(gzip)
+        command -v sort >/dev/null 2>&1 || missing+=(coreutils)
+        command -v gcc >/dev/null 2>&1 || [[ " ${missing[*]} " == *" gcc "* ]] || missing+=(gcc)
     fi
     printf '%s\n' "${missing[@]}"
 }

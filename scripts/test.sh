@@ -35,13 +35,14 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 # ---------------------------------------------------------------- the stages, in order
 
-STAGES=(setup fmt clippy test doc miri wasm typecheck e2e bench fuzz)
+STAGES=(setup fmt clippy test malloc doc miri wasm typecheck e2e bench fuzz)
 
 declare -A TITLE=(
     [setup]="install what is missing (scripts/setup.sh test)"
     [fmt]="formatting (cargo fmt --all -- --check)"
     [clippy]="lints (cargo clippy --workspace --all-targets -- -D warnings)"
     [test]="native tests (cargo test --workspace)"
+    [malloc]="real programs on brkalloc's malloc under LD_PRELOAD (python3 scripts/malloc-programs.py test)"
     [doc]="documentation (cargo doc -p brkalloc --no-deps, warnings are errors)"
     [miri]="Miri, strict provenance, on the core (${MIRI_TARGETS[*]}) and, with Tree Borrows, the global allocator (${MIRI_GLOBAL_TARGETS[*]})"
     [wasm]="wasm tests in headless Chromium (wasm-pack test --headless --chrome crate)"
@@ -55,6 +56,10 @@ stage_setup() { bash scripts/setup.sh test; }
 stage_fmt() { cargo fmt --all -- --check; }
 stage_clippy() { cargo clippy --workspace --all-targets -- -D warnings; }
 stage_test() { cargo test --workspace; }
+# Builds crate/malloc as a no_std shared library, runs python3, perl, git, sqlite3, gcc, sort,
+# gzip and C test programs with and without it preloaded, and compares what they print; then
+# checks that BRKALLOC_CHECK=1 names the block a heap overflow or a double free broke.
+stage_malloc() { python3 scripts/malloc-programs.py test; }
 stage_doc() { RUSTDOCFLAGS="-D warnings" cargo doc -p brkalloc --no-deps; }
 
 stage_miri() {

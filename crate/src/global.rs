@@ -21,12 +21,11 @@
 //! - The lock knows its owner. A reentrant call (an allocation inside `with`) or a panic
 //!   while the lock is held stops the process with a message that names the cause; it never
 //!   waits forever. How each target waits for the lock is written on [`BrkAlloc`].
-//! - The backend's own constructor carries any promise it needs: [`SbrkBreak::new`] is
+//! - The backend's own constructor carries any promise it needs: `SbrkBreak::new` (unix) is
 //!   `unsafe`, because nothing else may move the process break while it works.
 //! - Natively, with [`SegregatedConfig`], free memory at the end of the heap goes back
 //!   through the break in constant time once it exceeds [`TRIM_THRESHOLD`] bytes.
 //!
-//! [`SbrkBreak::new`]: crate::brk::SbrkBreak::new
 //! [`TRIM_THRESHOLD`]: crate::TRIM_THRESHOLD
 
 use core::alloc::{GlobalAlloc, Layout};
@@ -125,8 +124,9 @@ impl<B: Break, C: Config> BrkAlloc<B, C> {
     ///
     /// The heap holds the memory of every live allocation made through this allocator: the
     /// program's boxes, vectors and strings when it is the global allocator. `f` must leave
-    /// every such allocation live and in place: it must not free, reallocate or reset
-    /// anything it did not allocate itself in `f`, must not replace the heap
+    /// every allocation still in use live and in place: it may free or reallocate only
+    /// blocks whose owner has given them up (ones `f` allocated itself, or the one a caller
+    /// hands over, as a C `free(p)` does), must not reset or replace the heap
     /// (`*heap = ...`, `mem::swap`), and must not write into blocks it does not own.
     pub unsafe fn with<R>(&self, f: impl FnOnce(&mut Heap<B, C>) -> R) -> R {
         let mut held = self.hold();

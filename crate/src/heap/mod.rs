@@ -307,8 +307,9 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     ///
     /// # Safety
     ///
-    /// `ptr` was returned by an allocation method of this heap with alignment `layout.align()`
-    /// (or less) and has not been freed since.
+    /// `ptr` was returned by an allocation method of this heap and has not been freed since,
+    /// and its data is aligned to `layout.align()` (a block that has to move is given that
+    /// alignment again).
     pub unsafe fn realloc_unchecked(
         &mut self,
         ptr: NonNull<u8>,

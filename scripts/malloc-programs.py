@@ -220,12 +220,14 @@ def compile_c(tmp, name):
 
 
 def xorshift(seed):
-    x = seed
-    while True:
-        x ^= (x << 13) & 0xFFFFFFFFFFFFFFFF
-        x ^= x >> 7
-        x ^= (x << 17) & 0xFFFFFFFFFFFFFFFF
-        yield x
+    """The generator the python workload uses too (one definition, in workload.py)."""
+    sys.dont_write_bytecode = True  # no __pycache__ beside the workload
+    sys.path.insert(0, str(TESTS / "programs"))
+    try:
+        from workload import rng
+    finally:
+        sys.path.pop(0)
+    return rng(seed)
 
 
 WORDS = [

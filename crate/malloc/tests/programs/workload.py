@@ -74,4 +74,5 @@ def main():
     print("churn", len(live), checksum)
 
 
-main()
+if __name__ == "__main__":
+    main()

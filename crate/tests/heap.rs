@@ -14,7 +14,8 @@ use std::ptr::NonNull;
 use brkalloc::brk::FakePages;
 use brkalloc::{
     AllocError, ArenaBreak, BlockInfo, Break, BreakError, Config, Event, FreeError, Heap, Observer,
-    Options, PagedBreak, Policy, ReallocError, Recorder, ALIGN, HEADER_SIZE, MAX_SIZE, MIN_DATA,
+    Options, PagedBreak, Policy, ReallocError, Recorder, ALIGN, HEADER_SIZE, MAX_SEGMENTS,
+    MAX_SIZE, MIN_DATA,
 };
 use support::{assert_filled, assert_sound, block_size, fill, read, state, Arena};
 
@@ -1172,6 +1173,54 @@ fn sizes_up_to_max_size_are_asked_of_the_break_and_larger_ones_are_too_large() {
         assert_eq!(e, AllocError::TooLarge { size: MAX_SIZE + 1 }, "{name}");
         assert!(e.to_string().contains("the largest is"), "{name}: {e}");
     }
+}
+
+/// The segment table is fixed: once the heap's memory lies in `MAX_SEGMENTS` runs, a break
+/// that jumps again is refused as out of memory, the new region goes back, the heap is left as
+/// it was (and still passes `check()`), and it grows no more until `reset`.
+#[test]
+fn one_segment_too_many_is_refused_and_changes_nothing() {
+    const PAGE: usize = 256;
+    let mut arena = Arena::new(4 * PAGE * (MAX_SEGMENTS + 4));
+    let brk = PagedBreak::new(FakePages::<PAGE>::new(arena.buffer()));
+    let mut heap = Heap::new(brk, Options::DEFAULT);
+    for i in 0..MAX_SEGMENTS {
+        // Another allocator takes a page between every two of ours.
+        heap.backend().memory().grow_foreign(1).unwrap();
+        let p = alloc(&mut heap, PAGE / 2);
+        fill(p, PAGE / 2, i as u8);
+        assert_eq!(heap.stats().segments, i + 1);
+    }
+    assert_sound(&heap);
+    let before = state(&heap);
+    heap.backend().memory().grow_foreign(1).unwrap();
+    match heap.alloc(PAGE / 2) {
+        Err(AllocError::OutOfMemory { .. }) => {}
+        other => panic!("a 33rd segment gave {other:?}"),
+    }
+    assert_eq!(
+        state(&heap),
+        before,
+        "the refused allocation changed the heap"
+    );
+    let stats = heap.stats();
+    assert!(stats.stranded && stats.segments == MAX_SEGMENTS);
+    heap.check().unwrap();
+    assert!(
+        heap.alloc(PAGE / 2).is_err(),
+        "a stranded heap does not grow"
+    );
+    // Room inside the heap still serves.
+    let last = heap.blocks().last().unwrap();
+    heap.free(std::ptr::without_provenance_mut(last.data))
+        .unwrap();
+    assert!(heap.alloc(16).is_ok());
+    heap.check().unwrap();
+    heap.reset();
+    assert!(!heap.stats().stranded);
+    let p = alloc(&mut heap, 64);
+    fill(p, 64, 7);
+    assert_sound(&heap);
 }
 
 /// An alignment larger than any the heap serves is an alignment error, not a size error.

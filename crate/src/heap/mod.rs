@@ -341,6 +341,12 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 });
             }
         }
+        if self.stranded {
+            // The backend's break moved on without the heap; with no block left, the heap
+            // starts again where the backend is.
+            self.end = self.brk.current();
+            self.stranded = false;
+        }
         self.head = Block::NULL;
         self.tail = Block::NULL;
         self.rover = Block::NULL;
@@ -397,6 +403,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             brk: self.brk(),
             segments: self.segments.len(),
             pages: self.brk.pages(),
+            stranded: self.stranded,
             ..Stats::default()
         };
         let mut used_end = s.heap_start;
@@ -712,6 +719,10 @@ pub struct Stats {
     pub last_used_end: usize,
     /// Page accounting, when the backend obtains memory in pages.
     pub pages: Option<crate::brk::Pages>,
+    /// Whether the heap has stopped growing: its memory already lay in [`MAX_SEGMENTS`]
+    /// segments when the break jumped once more, so the new region went back and the
+    /// backend's break no longer ends the heap.
+    pub stranded: bool,
 }
 
 impl Stats {

@@ -6,6 +6,7 @@
 #   bash scripts/fuzz-campaign.sh                 # 20 minutes per target
 #   bash scripts/fuzz-campaign.sh 600             # 10 minutes per target
 #   bash scripts/fuzz-campaign.sh 600 check_total # only the named targets
+#   JOBS=2 bash scripts/fuzz-campaign.sh 600      # two fuzzing processes per target (-fork=2)
 #
 # It needs cargo-fuzz and the nightly toolchain (`bash scripts/setup.sh test` installs both).
 # Each target keeps its corpus in crate/fuzz/corpus/<target> (not committed); a crash stops
@@ -24,7 +25,7 @@ targets=("$@")
 log_dir="$(mktemp -d)"
 trap 'rm -rf "$log_dir"' EXIT
 
-echo "fuzz campaign: ${targets[*]}, ${seconds}s each, on $(nproc) cores ($(date -u +%Y-%m-%dT%H:%MZ))"
+echo "fuzz campaign: ${targets[*]}, ${seconds}s each, ${JOBS:-1} process(es) each, on $(nproc) cores ($(date -u +%Y-%m-%dT%H:%MZ))"
 cargo +nightly fuzz build -O
 
 total_ops=0
@@ -33,8 +34,10 @@ failed=0
 for t in "${targets[@]}"; do
     echo "--- $t: ${seconds}s"
     log="$log_dir/$t.log"
+    fork=()
+    [ "${JOBS:-1}" -gt 1 ] && fork=(-fork="$JOBS")
     if BRKALLOC_FUZZ_COUNT=1 cargo +nightly fuzz run -O "$t" -- \
-        -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 >"$log" 2>&1; then
+        -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "${fork[@]}" >"$log" 2>&1; then
         status=passed
     else
         status=FAILED

@@ -13,7 +13,8 @@ set -euo pipefail
 # drive it through the Break seam, the checker's property test, and (in a run of its own,
 # under Tree Borrows) the program whose global allocator is brkalloc. Miri is slow, so
 # targets join these lists deliberately.
-MIRI_TARGETS=(--lib --test heap --test model --test backends --test checker)
+MIRI_TARGETS=(--lib --test heap --test backends --test checker)
+MIRI_MODEL_TARGETS=(--test model)
 MIRI_GLOBAL_TARGETS=(--test global_alloc)
 
 # Miri runs isolated from the host by default. Forward PROPTEST_CASES so property tests
@@ -44,7 +45,7 @@ declare -A TITLE=(
     [test]="native tests (cargo test --workspace)"
     [malloc]="real programs on brkalloc's malloc under LD_PRELOAD (python3 scripts/malloc-programs.py test)"
     [doc]="documentation (cargo doc -p brkalloc --no-deps, warnings are errors)"
-    [miri]="Miri, strict provenance, on the core (${MIRI_TARGETS[*]}) and, with Tree Borrows, the global allocator (${MIRI_GLOBAL_TARGETS[*]})"
+    [miri]="Miri, strict provenance, on the core (${MIRI_TARGETS[*]} ${MIRI_MODEL_TARGETS[*]}) and, with Tree Borrows, the global allocator (${MIRI_GLOBAL_TARGETS[*]})"
     [wasm]="wasm tests in headless Chromium (wasm-pack test --headless --chrome crate)"
     [typecheck]="TypeScript types (npm run typecheck)"
     [e2e]="end-to-end tests in headless Chromium (npm run build:wasm, npm run test:e2e)"
@@ -71,30 +72,47 @@ stage_miri() {
     RUSTFLAGS="$lint" cargo +nightly check -q -p brkalloc --lib --target wasm32-unknown-unknown \
         --target-dir target/provenance
 
-    echo "--- MIRIFLAGS=$MIRIFLAGS PROPTEST_CASES=${PROPTEST_CASES:-$MIRI_PROPTEST_CASES} (time limit $MIRI_TIME_LIMIT)"
-    local started=$SECONDS
-    MIRIFLAGS="$MIRIFLAGS" PROPTEST_CASES="${PROPTEST_CASES:-$MIRI_PROPTEST_CASES}" \
-        timeout --kill-after=30s "$MIRI_TIME_LIMIT" \
-        cargo +nightly miri test -p brkalloc "${MIRI_TARGETS[@]}"
-
-    # What is left of the time limit goes to the global allocator's run.
-    local left=$(($(limit_seconds "$MIRI_TIME_LIMIT") - (SECONDS - started)))
-    [ "$left" -gt 60 ] || left=60
-    echo "--- MIRIFLAGS=$MIRIFLAGS -Zmiri-tree-borrows (time limit ${left}s)"
-    MIRIFLAGS="$MIRIFLAGS -Zmiri-tree-borrows" PROPTEST_CASES="${PROPTEST_CASES:-$MIRI_PROPTEST_CASES}" \
-        timeout --kill-after=30s "${left}s" \
-        cargo +nightly miri test -p brkalloc "${MIRI_GLOBAL_TARGETS[@]}"
+    # Miri runs one test binary at a time on one core. The model's binary takes about as long
+    # as all the others, so with two cores it runs in a lane of its own beside them.
+    local cases="${PROPTEST_CASES:-$MIRI_PROPTEST_CASES}"
+    echo "--- MIRIFLAGS=$MIRIFLAGS PROPTEST_CASES=$cases (time limit $MIRI_TIME_LIMIT)"
+    echo "--- building the test binaries once"
+    MIRIFLAGS="$MIRIFLAGS" cargo +nightly miri test -q -p brkalloc --no-run \
+        "${MIRI_TARGETS[@]}" "${MIRI_MODEL_TARGETS[@]}" "${MIRI_GLOBAL_TARGETS[@]}"
+    local logs
+    logs="$(mktemp -d)"
+    # Lane 1: the core's targets, then the global allocator's program under Tree Borrows.
+    lane_one() {
+        miri_run "$MIRIFLAGS" "$cases" "${MIRI_TARGETS[@]}" &&
+            miri_run "$MIRIFLAGS -Zmiri-tree-borrows" "$cases" "${MIRI_GLOBAL_TARGETS[@]}"
+    }
+    # Lane 2: the model.
+    lane_two() { miri_run "$MIRIFLAGS" "$cases" "${MIRI_MODEL_TARGETS[@]}"; }
+    local rc1=0 rc2=0
+    if [ "$(nproc)" -ge 2 ]; then
+        lane_one >"$logs/one" 2>&1 &
+        local pid=$!
+        lane_two >"$logs/two" 2>&1 || rc2=$?
+        wait "$pid" || rc1=$?
+        echo "--- lane 1: ${MIRI_TARGETS[*]}, then ${MIRI_GLOBAL_TARGETS[*]} with -Zmiri-tree-borrows"
+        cat "$logs/one"
+        echo "--- lane 2: ${MIRI_MODEL_TARGETS[*]}"
+        cat "$logs/two"
+    else
+        lane_one || rc1=$?
+        [ "$rc1" -ne 0 ] || lane_two || rc2=$?
+    fi
+    rm -rf "$logs"
+    [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ]
 }
 
-# A `timeout` duration (45m, 90s, 2h) in seconds.
-limit_seconds() {
-    local d="$1"
-    case "$d" in
-    *h) echo $((${d%h} * 3600)) ;;
-    *m) echo $((${d%m} * 60)) ;;
-    *s) echo "${d%s}" ;;
-    *) echo "$d" ;;
-    esac
+# Runs Miri, with MIRIFLAGS $1 and PROPTEST_CASES $2, on the test targets that follow, within
+# the miri stage's time limit.
+miri_run() {
+    local flags="$1" cases="$2"
+    shift 2
+    MIRIFLAGS="$flags" PROPTEST_CASES="$cases" timeout --kill-after=30s "$MIRI_TIME_LIMIT" \
+        cargo +nightly miri test -p brkalloc "$@"
 }
 
 # --mode no-install: use the wasm-bindgen-cli and ChromeDriver that are installed, and

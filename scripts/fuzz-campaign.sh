@@ -6,7 +6,7 @@
 #   bash scripts/fuzz-campaign.sh                 # 20 minutes per target
 #   bash scripts/fuzz-campaign.sh 600             # 10 minutes per target
 #   bash scripts/fuzz-campaign.sh 600 check_total # only the named targets
-#   JOBS=2 bash scripts/fuzz-campaign.sh 600      # two fuzzing processes per target (-fork=2)
+#   JOBS=2 bash scripts/fuzz-campaign.sh 600      # two fuzzing processes per target, at once
 #
 # It needs cargo-fuzz and the nightly toolchain (`bash scripts/setup.sh test` installs both).
 # Each target keeps its corpus in crate/fuzz/corpus/<target> (not committed); a crash stops
@@ -34,18 +34,25 @@ failed=0
 for t in "${targets[@]}"; do
     echo "--- $t: ${seconds}s"
     log="$log_dir/$t.log"
-    fork=()
-    [ "${JOBS:-1}" -gt 1 ] && fork=(-fork="$JOBS")
-    if BRKALLOC_FUZZ_COUNT=1 cargo +nightly fuzz run -O "$t" -- \
-        -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "${fork[@]}" >"$log" 2>&1; then
-        status=passed
-    else
-        status=FAILED
-        failed=1
-    fi
+    # JOBS processes, each with its own log, sharing the target's corpus. (libFuzzer's own
+    # -fork and -jobs send each process's output to files of their own, totals included.)
+    pids=()
+    for j in $(seq 1 "${JOBS:-1}"); do
+        BRKALLOC_FUZZ_COUNT=1 cargo +nightly fuzz run -O "$t" -- \
+            -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 >"$log.$j" 2>&1 &
+        pids+=($!)
+    done
+    status=passed
+    for pid in "${pids[@]}"; do
+        if ! wait "$pid"; then
+            status=FAILED
+            failed=1
+        fi
+    done
+    cat "$log".* >"$log"
     # Each process of the run prints its totals when it exits.
     read -r ops inputs < <(awk '/^brkalloc-fuzz: / { o += $2; i += $6 } END { print o + 0, i + 0 }' "$log")
-    runs="$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -1)"
+    runs="$(awk '/^Done [0-9]+ runs/ { r += $2 } END { print r + 0 }' "$log")"
     echo "    $status: ${ops} operations checked in ${inputs} inputs (libFuzzer: ${runs:-?} runs)"
     if [ "$status" = FAILED ]; then
         grep -E "panicked|ERROR|SUMMARY|artifact" "$log" | head -20 | sed 's/^/    /'

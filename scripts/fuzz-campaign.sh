@@ -14,7 +14,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT/crate"
+cd "$ROOT"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 seconds="${1:-1200}"
@@ -26,7 +26,7 @@ log_dir="$(mktemp -d)"
 trap 'rm -rf "$log_dir"' EXIT
 
 echo "fuzz campaign: ${targets[*]}, ${seconds}s each, ${JOBS:-1} process(es) each, on $(nproc) cores ($(date -u +%Y-%m-%dT%H:%MZ))"
-cargo +nightly fuzz build -O
+cargo +nightly fuzz build -O --fuzz-dir crate/fuzz
 
 total_ops=0
 total_inputs=0
@@ -38,7 +38,7 @@ for t in "${targets[@]}"; do
     # -fork and -jobs send each process's output to files of their own, totals included.)
     pids=()
     for j in $(seq 1 "${JOBS:-1}"); do
-        BRKALLOC_FUZZ_COUNT=1 cargo +nightly fuzz run -O "$t" -- \
+        BRKALLOC_FUZZ_COUNT=1 cargo +nightly fuzz run -O --fuzz-dir crate/fuzz "$t" -- \
             -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 >"$log.$j" 2>&1 &
         pids+=($!)
     done

@@ -45,18 +45,18 @@ check_prerequisites() {
     fi
 }
 
-# The exact wasm-bindgen version the crate pins, read from crate/Cargo.toml so that it is
+# The exact wasm-bindgen version the crate pins, read from crate/lab/Cargo.toml so that it is
 # written down in one place only. The CLI must match it exactly, or wasm-bindgen refuses
 # to process the module.
 wasm_bindgen_version() {
     local lines version
-    lines="$(grep -E '^[[:space:]]*wasm-bindgen[[:space:]]*=' crate/Cargo.toml || true)"
+    lines="$(grep -E '^[[:space:]]*wasm-bindgen[[:space:]]*=' crate/lab/Cargo.toml || true)"
     if [ -z "$lines" ] || [ "$(printf '%s\n' "$lines" | wc -l)" -ne 1 ]; then
-        die "expected exactly one 'wasm-bindgen = ...' dependency line in crate/Cargo.toml, found: ${lines:-none}"
+        die "expected exactly one 'wasm-bindgen = ...' dependency line in crate/lab/Cargo.toml, found: ${lines:-none}"
     fi
     version="$(printf '%s\n' "$lines" | sed -nE 's/.*"=([0-9]+\.[0-9]+\.[0-9]+)".*/\1/p')"
     [ -n "$version" ] ||
-        die "crate/Cargo.toml must pin wasm-bindgen exactly, as in: wasm-bindgen = { version = \"=0.2.130\", ... } (found: $lines)"
+        die "crate/lab/Cargo.toml must pin wasm-bindgen exactly, as in: wasm-bindgen = { version = \"=0.2.130\", ... } (found: $lines)"
     printf '%s\n' "$version"
 }
 

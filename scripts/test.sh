@@ -44,13 +44,13 @@ declare -A TITLE=(
     [clippy]="lints (cargo clippy --workspace --all-targets -- -D warnings)"
     [test]="native tests (cargo test --workspace)"
     [malloc]="real programs on brkalloc's malloc under LD_PRELOAD (python3 scripts/malloc-programs.py test)"
-    [doc]="documentation (cargo doc -p brkalloc --no-deps, warnings are errors)"
+    [doc]="documentation (cargo doc -p brkalloc -p brkalloc-lab -p brkalloc-malloc --no-deps, warnings are errors)"
     [miri]="Miri, strict provenance, on the core (${MIRI_TARGETS[*]} ${MIRI_MODEL_TARGETS[*]}) and, with Tree Borrows, the global allocator (${MIRI_GLOBAL_TARGETS[*]})"
-    [wasm]="wasm tests in headless Chromium (wasm-pack test --headless --chrome crate)"
+    [wasm]="wasm tests in headless Chromium (wasm-pack test --headless --chrome, crate/brkalloc and crate/lab)"
     [typecheck]="TypeScript types (npm run typecheck)"
     [e2e]="end-to-end tests in headless Chromium (npm run build:wasm, npm run test:e2e)"
     [bench]="benchmarks build (cargo build --release --manifest-path bench/Cargo.toml)"
-    [fuzz]="fuzz targets build (cargo +nightly fuzz build, in crate/)"
+    [fuzz]="fuzz targets build (cargo +nightly fuzz build --fuzz-dir crate/fuzz)"
 )
 
 stage_setup() { bash scripts/setup.sh test; }
@@ -61,16 +61,17 @@ stage_test() { cargo test --workspace; }
 # gzip and C test programs with and without it preloaded, and compares what they print; then
 # checks that BRKALLOC_CHECK=1 names the block a heap overflow or a double free broke.
 stage_malloc() { python3 scripts/malloc-programs.py test; }
-stage_doc() { RUSTDOCFLAGS="-D warnings" cargo doc -p brkalloc --no-deps; }
+stage_doc() { RUSTDOCFLAGS="-D warnings" cargo doc -p brkalloc -p brkalloc-lab -p brkalloc-malloc --no-deps; }
 
 stage_miri() {
     # Code Miri cannot run (the sbrk and wasm backends) must not cast integers to pointers
     # either: rustc's strict-provenance lint, on every target of the crate, native and wasm32.
     echo "--- no integer-to-pointer casts (fuzzy_provenance_casts, nightly)"
     local lint="-Zcrate-attr=feature(strict_provenance_lints) -Dfuzzy_provenance_casts"
-    RUSTFLAGS="$lint" cargo +nightly check -q -p brkalloc --all-targets --target-dir target/provenance
-    RUSTFLAGS="$lint" cargo +nightly check -q -p brkalloc --lib --target wasm32-unknown-unknown \
+    RUSTFLAGS="$lint" cargo +nightly check -q -p brkalloc -p brkalloc-lab --all-targets \
         --target-dir target/provenance
+    RUSTFLAGS="$lint" cargo +nightly check -q -p brkalloc -p brkalloc-lab --lib \
+        --target wasm32-unknown-unknown --target-dir target/provenance
 
     # Miri runs one test binary at a time on one core. The model's binary takes about as long
     # as all the others, so with two cores it runs in a lane of its own beside them.
@@ -118,17 +119,21 @@ miri_run() {
 # --mode no-install: use the wasm-bindgen-cli and ChromeDriver that are installed, and
 # fail rather than download either. webdriver.json gives Chromium its flags.
 stage_wasm() {
-    CHROMEDRIVER="$CHROMEDRIVER_PATH" \
-        WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/crate/webdriver.json" \
-        WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}" \
-        wasm-pack test --headless --chrome --chromedriver "$CHROMEDRIVER_PATH" \
-        --mode no-install crate
+    local c
+    for c in crate/brkalloc crate/lab; do
+        echo "--- $c"
+        CHROMEDRIVER="$CHROMEDRIVER_PATH" \
+            WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/crate/webdriver.json" \
+            WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}" \
+            wasm-pack test --headless --chrome --chromedriver "$CHROMEDRIVER_PATH" \
+            --mode no-install "$c" || return 1
+    done
 }
 
 stage_typecheck() { npm run typecheck; }
 stage_e2e() { npm run build:wasm && npm run test:e2e; }
 stage_bench() { cargo build --release --manifest-path bench/Cargo.toml; }
-stage_fuzz() { (cd crate && cargo +nightly fuzz build); }
+stage_fuzz() { cargo +nightly fuzz build --fuzz-dir crate/fuzz; }
 
 # A stage whose skip_ function prints a reason is skipped, with that reason.
 skip_bench() { [ -f bench/Cargo.toml ] || echo "bench/Cargo.toml does not exist"; }

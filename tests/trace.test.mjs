@@ -10,7 +10,7 @@ import { launch, openPlayground } from "./support/browser.mjs";
 import { blocks, drawnData, heapBytes, position } from "./support/heap.mjs";
 import { serve } from "./support/server.mjs";
 
-const TRACES = fileURLToPath(new URL("../crate/tests/traces/", import.meta.url));
+const TRACES = fileURLToPath(new URL("../crate/lab/tests/traces/", import.meta.url));
 
 let server;
 let browser;

@@ -1,5 +1,5 @@
 /**
- * The shape of the wasm-bindgen module built from crate/src/wasm.rs (www/pkg/brkalloc.js).
+ * The shape of the wasm-bindgen module built from crate/lab/src/wasm.rs (www/pkg/brkalloc.js).
  *
  * TypeScript reads the generated www/pkg/brkalloc.d.ts when the module has been built
  * (`npm run build:wasm`), and this file otherwise (see `paths` in tsconfig.json), so the front end

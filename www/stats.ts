@@ -2,7 +2,7 @@
  * The numbers beside the diagram: blocks, bytes used and free, header overhead, the largest free
  * block, fragmentation, the break and the pages grown.
  *
- * They are sums over the layout table, defined exactly as `Totals` in crate/src/snapshot.rs
+ * They are sums over the layout table, defined exactly as `Totals` in crate/lab/src/snapshot.rs
  * (the end-to-end tests compare the two), so the panel costs one loop and no JSON.
  */
 

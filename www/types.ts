@@ -1,7 +1,7 @@
 /**
  * The data the wasm `Playground` hands to JavaScript, typed.
  *
- * Mirrors crate/src/snapshot.rs, crate/src/observer.rs and crate/src/heap/policy.rs field for
+ * Mirrors crate/lab/src/snapshot.rs, crate/brkalloc/src/observer.rs and crate/brkalloc/src/heap/policy.rs field for
  * field (serde renames them to camelCase, event kinds to kebab-case). Addresses and sizes are
  * plain numbers: on wasm32 every `usize` fits in a JavaScript number exactly.
  */

@@ -22,7 +22,13 @@ function newest(dir) {
 
 const glue = join(root, "www/pkg/brkalloc.js");
 const wasm = join(root, "www/pkg/brkalloc_bg.wasm");
-const sources = Math.max(newest(join(root, "crate/src")), statSync(join(root, "crate/Cargo.toml")).mtimeMs);
+// The module is built from the lab crate and the allocator crate beneath it.
+const sources = Math.max(
+  ...["crate/brkalloc", "crate/lab"].flatMap((c) => [
+    newest(join(root, c, "src")),
+    statSync(join(root, c, "Cargo.toml")).mtimeMs,
+  ]),
+);
 if (!existsSync(glue) || !existsSync(wasm) || statSync(wasm).mtimeMs < sources) {
   console.log("[prepare] building the wasm module (npm run build:wasm)");
   execFileSync(npm, ["run", "build:wasm"], { cwd: root, stdio: "inherit" });

@@ -20,7 +20,7 @@ use bench_core::rng::Rng;
 use bench_core::workload::{self, encode, Slot, Tally, OP_ALLOC, OP_FREE, OP_REALLOC};
 use bench_core::BenchAlloc;
 use brkalloc::brk::FakePages;
-use brkalloc::trace::{generate, Kind, Op};
+use brkalloc_lab::trace::{generate, Kind, Op};
 use brkalloc::{Event, Observer, Options, Policy, SegregatedConfig};
 use talc::DefaultBinning;
 
@@ -136,7 +136,12 @@ fn main() {
     let reps = args
         .get(3)
         .map_or(50, |r| r.parse().expect("REPS is a number"));
-    let pages = || FakePages::<65536>::boxed(4096);
+    // 256 MiB of fake wasm pages per allocator; the profile runs once, so the buffers are left
+    // to the process's end.
+    let pages = || {
+        let buffer = vec![core::mem::MaybeUninit::<u8>::uninit(); 4096 * 65536].leak();
+        FakePages::<65536>::new(buffer)
+    };
     let policy = |p| Brkalloc::new(pages(), Options::with_policy(p));
     let segregated = Options::with_policy(Policy::Segregated);
     match allocator.as_str() {

@@ -3,12 +3,12 @@
 //! pointers anywhere in the heap's memory, headers included, and runs the invariant checker
 //! and the walks that share its bounds. Every byte outside the heap's memory is poisoned for
 //! AddressSanitizer, so a read of one stops the fuzzer; so does a panic, a hang, or a
-//! `Corruption` that names no block of the heap. See `crate/tests/support/corrupt.rs`.
+//! `Corruption` that names no block of the heap. See `crate/brkalloc/tests/support/corrupt.rs`.
 //!
-//! Run: `cd crate && cargo +nightly fuzz run check_total`.
+//! Run: `cargo +nightly fuzz run --fuzz-dir crate/fuzz check_total`.
 #![no_main]
 
-#[path = "../../tests/support/mod.rs"]
+#[path = "../../brkalloc/tests/support/mod.rs"]
 mod support;
 
 mod common;

@@ -1,14 +1,14 @@
 //! Fuzz target `heap_ops`: the fuzzer's bytes choose a policy and options, then a sequence of
 //! `alloc`, `alloc_layout`, `calloc`, `free`, `realloc` and bad frees, run on a heap over a
 //! 256 KiB arena (for some segregated inputs, with `GrowOnlyConfig`). After every step the
-//! model in `crate/tests/support` checks that `check()` passes, that the used blocks are
+//! model in `crate/brkalloc/tests/support` checks that `check()` passes, that the used blocks are
 //! exactly the live ones and do not overlap, that every byte written into a live block is still
 //! there, and that a refused operation changed nothing.
 //!
-//! Run: `cd crate && cargo +nightly fuzz run heap_ops`.
+//! Run: `cargo +nightly fuzz run --fuzz-dir crate/fuzz heap_ops`.
 #![no_main]
 
-#[path = "../../tests/support/mod.rs"]
+#[path = "../../brkalloc/tests/support/mod.rs"]
 mod support;
 
 mod common;

@@ -3,10 +3,10 @@
 //! memory (so the heap's next growth is not adjacent and starts a new segment) or races the
 //! break's next growth. The model's checks run after every step.
 //!
-//! Run: `cd crate && cargo +nightly fuzz run paged_ops`.
+//! Run: `cargo +nightly fuzz run --fuzz-dir crate/fuzz paged_ops`.
 #![no_main]
 
-#[path = "../../tests/support/mod.rs"]
+#[path = "../../brkalloc/tests/support/mod.rs"]
 mod support;
 
 mod common;

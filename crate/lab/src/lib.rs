@@ -1,0 +1,28 @@
+//! # brkalloc-lab
+//!
+//! Everything built on the [`brkalloc`] allocator that is not the allocator: what the
+//! playground draws and replays, and the command-line tool.
+//!
+//! - [`snapshot`]: the heap as data, built from the allocator's iterators over blocks and free
+//!   lists.
+//! - [`json`]: events and other allocator values in the JSON the playground reads.
+//! - [`recorder`]: an observer that keeps what the heap did, for narration.
+//! - [`trace`]: malloc-lab trace files: parse, generate, replay.
+//! - [`scenario`]: the playground's scenario scripts (`a = malloc(16); free(a)`).
+//! - `wasm` (wasm32 only): the wasm-bindgen `Playground` the web page drives.
+//!
+//! Every arrow points from here to the allocator: `brkalloc` knows nothing of this crate.
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod json;
+pub mod recorder;
+pub mod scenario;
+pub mod snapshot;
+pub mod trace;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use recorder::Recorder;
+pub use snapshot::Snapshot;

@@ -5,8 +5,8 @@
     python3 scripts/malloc-programs.py bench [-n RUNS]   # npm run bench:programs (default 5 runs)
     python3 scripts/malloc-programs.py test --keep       # keep the generated files, say where
 
-Both build the library first (cargo build --release -p brkalloc-malloc --no-default-features:
-no_std, see the `std` feature in crate/malloc/Cargo.toml), compile the C test programs of
+Both build the library first (cargo build --release -p brkalloc-malloc: no_std, with its own
+panic handler), compile the C test programs of
 crate/malloc/tests/ with gcc, and generate their inputs in a temporary directory (removed at the
 end unless --keep).
 
@@ -43,8 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "crate" / "malloc" / "tests"
 LIBRARY = ROOT / "target" / "release" / "libbrkalloc_malloc.so"
-# no_std, with its own panic handler: see the `std` feature in crate/malloc/Cargo.toml.
-BUILD = ["cargo", "build", "--release", "-p", "brkalloc-malloc", "--no-default-features"]
+# no_std, with its own panic handler (crate/malloc/src/report.rs).
+BUILD = ["cargo", "build", "--release", "-p", "brkalloc-malloc"]
 HEADER_SIZE = 16  # brkalloc's block header on 64-bit targets: data address = header + 16
 TIMEOUT = 180  # seconds for one run of one program
 

@@ -4,7 +4,7 @@
 //! program that was built for glibc's `malloc`:
 //!
 //! ```sh
-//! cargo build --release -p brkalloc-malloc --no-default-features
+//! cargo build --release -p brkalloc-malloc
 //! LD_PRELOAD=$PWD/target/release/libbrkalloc_malloc.so python3 -c 'print(sum(range(10)))'
 //! ```
 //!
@@ -24,10 +24,8 @@
 //! - Every function is thread-safe (one lock around the heap) and fork-safe (the lock is held
 //!   across `fork` by `pthread_atfork` handlers, so a child never inherits a heap that another
 //!   thread was halfway through changing).
-//! - It never allocates on its own behalf: it is `no_std`, and its messages are formatted on
-//!   the stack. Built with `--no-default-features` (as the tests and the benchmark build it),
-//!   Rust's allocator is not even linked in; the default build links the standard library only
-//!   for its panic handler (see the `std` feature in Cargo.toml).
+//! - It never allocates on its own behalf: it is `no_std` (Rust's allocator is not even linked
+//!   in), and its messages are formatted on the stack.
 //! - `free`, `realloc` and `malloc_usable_size` trust that a pointer is one `malloc` returned
 //!   and has not been freed, as glibc's do. They stop the process, with a message, on a pointer
 //!   outside the heap; anything subtler (a double free, an interior pointer, a header written
@@ -36,8 +34,8 @@
 //!   `malloc(0)` returns a unique block of 32 usable bytes.
 #![no_std]
 
-// Only for its panic handler: see the `std` feature in Cargo.toml. Nothing here uses it.
-#[cfg(any(test, feature = "std"))]
+// The unit tests run on the standard library's test harness.
+#[cfg(test)]
 extern crate std;
 
 mod backend;

@@ -93,9 +93,8 @@ impl fmt::Display for Thousands {
 }
 
 /// A panic in this library is a bug in it: say where, and stop. Nothing unwinds (the library
-/// is built with `panic = "abort"`), and nothing here allocates. (With the `std` feature, the
-/// standard library's panic handler takes its place.)
-#[cfg(not(any(test, feature = "std")))]
+/// is built with `panic = "abort"`), and nothing here allocates.
+#[cfg(not(test))]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     use core::fmt::Write;
@@ -117,7 +116,7 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
 // through this library, so the symbol is never called; it only has to exist, and it must not
 // be exported: a global one would take the place of a Rust program's own. A hidden symbol
 // that traps is both.
-#[cfg(all(not(any(test, feature = "std")), target_arch = "x86_64"))]
+#[cfg(all(not(test), target_arch = "x86_64"))]
 core::arch::global_asm!(
     ".globl rust_eh_personality",
     ".hidden rust_eh_personality",
@@ -125,7 +124,7 @@ core::arch::global_asm!(
     "rust_eh_personality:",
     "ud2",
 );
-#[cfg(all(not(any(test, feature = "std")), target_arch = "aarch64"))]
+#[cfg(all(not(test), target_arch = "aarch64"))]
 core::arch::global_asm!(
     ".globl rust_eh_personality",
     ".hidden rust_eh_personality",

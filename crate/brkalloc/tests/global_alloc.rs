@@ -31,8 +31,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// The project's one random-number generator (SplitMix64, `crate/lab/src/rng.rs`), included by
+/// path: the allocator does not export one, and cannot depend on the lab.
+#[cfg(unix)]
+#[allow(dead_code)]
+#[path = "../../lab/src/rng.rs"]
+mod rng;
+
 #[cfg(unix)]
 mod program {
+    use crate::rng::Rng;
     use brkalloc::{BlockInfo, BrkAlloc, SegregatedConfig};
     use std::collections::{BTreeMap, HashMap};
     use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -151,13 +159,8 @@ mod program {
     }
 
     fn churn(seed: u64, steps: usize) -> u64 {
-        let mut rng = seed | 1;
-        let mut next = move || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng
-        };
+        let mut rng = Rng::new(seed);
+        let mut next = move || rng.next_u64();
         let mut map: HashMap<u64, Vec<u64>> = HashMap::new();
         let mut tree: BTreeMap<u64, String> = BTreeMap::new();
         let mut checksum = 0u64;

@@ -2,6 +2,10 @@
 //! themselves — an event's [`kind`](Event::kind) and named [`fields`](Event::fields), a
 //! policy's [`name`](Policy::name) — so that nothing here restates their shape.
 //!
+//! Each is written as a named serde struct (`HeapEvent`, `Pages`, `Options`) or enum variant
+//! (`Policy`), which JSON does not show but the contract generator (`contract.rs`) reads, to
+//! name the TypeScript type it declares for it.
+//!
 //! ```
 //! use brkalloc::Event;
 //! use brkalloc_lab::json::EventJson;
@@ -15,7 +19,7 @@
 
 use brkalloc::observer::Value;
 use brkalloc::{Event, Options, Pages, Policy};
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde::ser::{Serialize, SerializeSeq, SerializeStruct, Serializer};
 
 /// An [`Event`] as a JSON object: `{"kind": "split", "block": …, "size": …, …}`.
 pub struct EventJson<'a>(pub &'a Event);
@@ -23,12 +27,12 @@ pub struct EventJson<'a>(pub &'a Event);
 impl Serialize for EventJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let fields = self.0.fields();
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("kind", self.0.kind())?;
+        let mut map = s.serialize_struct("HeapEvent", 1 + fields.clone().count())?;
+        map.serialize_field("kind", self.0.kind())?;
         for (name, value) in fields {
             match value {
-                Value::Number(n) => map.serialize_entry(name, &n)?,
-                Value::Flag(b) => map.serialize_entry(name, &b)?,
+                Value::Number(n) => map.serialize_field(name, &n)?,
+                Value::Flag(b) => map.serialize_field(name, &b)?,
             }
         }
         map.end()
@@ -46,7 +50,8 @@ pub fn events<S: Serializer>(events: &[Event], s: S) -> Result<S::Ok, S::Error> 
 
 /// A policy by its name (`"first-fit"`, …), for `#[serde(serialize_with = "json::policy")]`.
 pub fn policy<S: Serializer>(policy: &Policy, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(policy.name())
+    let index = Policy::ALL.iter().position(|p| p == policy).unwrap_or(0);
+    s.serialize_unit_variant("Policy", index as u32, policy.name())
 }
 
 /// Page accounting as `{"pageSize": …, "grown": …}`, or `null`, for
@@ -54,14 +59,28 @@ pub fn policy<S: Serializer>(policy: &Policy, s: S) -> Result<S::Ok, S::Error> {
 pub fn pages<S: Serializer>(pages: &Option<Pages>, s: S) -> Result<S::Ok, S::Error> {
     match pages {
         None => s.serialize_none(),
-        Some(p) => {
-            let mut map = s.serialize_map(Some(2))?;
-            map.serialize_entry("pageSize", &p.page_size)?;
-            map.serialize_entry("grown", &p.grown)?;
-            map.end()
-        }
+        Some(p) => s.serialize_some(&PagesJson(*p)),
     }
 }
+
+/// [`Pages`] as `{"pageSize": …, "grown": …}`.
+struct PagesJson(Pages);
+
+impl Serialize for PagesJson {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_struct("Pages", 2)?;
+        map.serialize_field("pageSize", &self.0.page_size)?;
+        map.serialize_field("grown", &self.0.grown)?;
+        map.end()
+    }
+}
+
+/// The presets `new Playground({ preset })` accepts, by name: the options each starts from.
+pub const PRESETS: [(&str, Options); 2] = [("seed", Options::SEED), ("default", Options::DEFAULT)];
+
+/// The fields of [`OptionsJson`], in order: the options a playground can be given one by one,
+/// besides a preset.
+pub const OPTION_FIELDS: [&str; 4] = ["policy", "split", "coalesce", "trim"];
 
 /// [`Options`] as `{"policy": "first-fit", "split": …, "coalesce": …, "trim": …}`.
 pub struct OptionsJson(pub Options);
@@ -69,12 +88,22 @@ pub struct OptionsJson(pub Options);
 impl Serialize for OptionsJson {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let o = self.0;
-        let mut map = s.serialize_map(Some(4))?;
-        map.serialize_entry("policy", o.policy.name())?;
-        map.serialize_entry("split", &o.split)?;
-        map.serialize_entry("coalesce", &o.coalesce)?;
-        map.serialize_entry("trim", &o.trim)?;
+        let [policy_key, split, coalesce, trim] = OPTION_FIELDS;
+        let mut map = s.serialize_struct("Options", OPTION_FIELDS.len())?;
+        map.serialize_field(policy_key, &PolicyJson(o.policy))?;
+        map.serialize_field(split, &o.split)?;
+        map.serialize_field(coalesce, &o.coalesce)?;
+        map.serialize_field(trim, &o.trim)?;
         map.end()
+    }
+}
+
+/// A [`Policy`] as [`policy`] writes it.
+struct PolicyJson(Policy);
+
+impl Serialize for PolicyJson {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        policy(&self.0, s)
     }
 }
 
@@ -109,5 +138,30 @@ mod tests {
             r#"{"kind":"visit","block":3,"size":4,"free":true,"fits":false}"#
         );
         assert!(Event::KINDS.iter().all(|k| !k.is_empty()));
+    }
+
+    /// The JSON of options and pages is unchanged by their being written as named structs.
+    #[test]
+    fn options_and_pages_serialise_as_plain_objects() {
+        assert_eq!(
+            serde_json::to_string(&OptionsJson(Options::SEED)).unwrap(),
+            r#"{"policy":"first-fit","split":false,"coalesce":false,"trim":false}"#
+        );
+        let pages = Some(Pages {
+            page_size: 65536,
+            grown: 3,
+        });
+        let mut out = Vec::new();
+        super::pages(&pages, &mut serde_json::Serializer::new(&mut out)).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"pageSize":65536,"grown":3}"#
+        );
+        for (name, options) in PRESETS {
+            assert!(
+                (name == "seed") == (options == Options::SEED),
+                "{name}: {options:?}"
+            );
+        }
     }
 }

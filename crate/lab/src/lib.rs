@@ -16,13 +16,19 @@
 
 extern crate alloc;
 
+pub mod api;
+pub mod contract;
+pub mod diagram;
 pub mod json;
 pub mod recorder;
+pub mod report;
+pub mod rng;
 pub mod scenario;
 pub mod snapshot;
 pub mod trace;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+pub mod wording;
 
 pub use recorder::Recorder;
 pub use snapshot::Snapshot;

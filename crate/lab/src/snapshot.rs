@@ -1,11 +1,12 @@
-//! What the heap looks like, as data: the picture the playground draws.
+//! What the heap looks like, as data: the picture the playground draws ([`Snapshot`]), and
+//! its sums ([`Totals`]), which are the allocator's own [`Stats`] in the playground's words.
 
 use alloc::vec::Vec;
 use serde::Serialize;
 
 use brkalloc::brk::Break;
 use brkalloc::heap::{Config, Heap};
-use brkalloc::{BlockInfo, BrkAlloc, Observer, Pages, Policy, ALIGN, HEADER_SIZE};
+use brkalloc::{BlockInfo, BrkAlloc, Observer, Pages, Policy, Stats, ALIGN, HEADER_SIZE};
 
 /// The whole heap at one moment, from its start to the break.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -96,7 +97,8 @@ impl FreeList {
     }
 }
 
-/// Sums over the blocks.
+/// Sums over the blocks: [`Stats`], the allocator's one definition of the heap's totals and of
+/// its fragmentation, as the playground shows them.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Totals {
@@ -112,10 +114,38 @@ pub struct Totals {
     pub overhead: usize,
     /// Data bytes of the largest free block.
     pub largest_free: usize,
-    /// External fragmentation: 1 − largest free / total free (0 when nothing is free).
+    /// External fragmentation, [`Stats::fragmentation`]: 1 − largest free / total free (0 when
+    /// nothing is free).
     pub fragmentation: f64,
     /// Bytes between the heap start and the break, gaps between segments excluded.
     pub extent: usize,
+    /// Runs of adjacent blocks: more than one when the break had to jump.
+    pub segments: usize,
+}
+
+impl From<Stats> for Totals {
+    fn from(s: Stats) -> Totals {
+        Totals {
+            blocks: s.blocks,
+            free_blocks: s.free_blocks,
+            used: s.used_bytes,
+            free: s.free_bytes,
+            overhead: s.blocks * HEADER_SIZE,
+            largest_free: s.largest_free,
+            fragmentation: s.fragmentation(),
+            extent: s.heap_bytes,
+            segments: s.segments,
+        }
+    }
+}
+
+impl Totals {
+    /// The totals of a heap, in one walk of its chain, counted as a [`Snapshot`] counts them
+    /// (segments as runs of adjacent blocks): what the playground's stats panel shows, without
+    /// building the whole snapshot.
+    pub fn of<B: Break, C: Config, O: Observer>(heap: &Heap<B, C, O>) -> Totals {
+        Stats::from_blocks(heap.heap_start(), heap.brk(), heap.blocks()).into()
+    }
 }
 
 impl Snapshot {
@@ -174,21 +204,10 @@ impl Snapshot {
         blocks: impl Iterator<Item = BlockInfo>,
         free_lists: Vec<FreeList>,
     ) -> Snapshot {
-        let header_size = HEADER_SIZE;
-        let align = ALIGN;
+        let blocks: Vec<BlockInfo> = blocks.collect();
         let mut segments: Vec<Segment> = Vec::new();
-        let mut out = Vec::new();
-        let mut t = Totals {
-            blocks: 0,
-            free_blocks: 0,
-            used: 0,
-            free: 0,
-            overhead: 0,
-            largest_free: 0,
-            fragmentation: 0.0,
-            extent: 0,
-        };
-        for b in blocks {
+        let mut out = Vec::with_capacity(blocks.len());
+        for b in &blocks {
             let end = b.data + b.size;
             match segments.last_mut() {
                 Some(s) if s.end == b.header => s.end = end,
@@ -201,36 +220,23 @@ impl Snapshot {
                 header: b.header,
                 data: b.data,
                 size: b.size,
-                header_size,
+                header_size: HEADER_SIZE,
                 free: b.free,
                 next: b.next,
                 segment: segments.len() - 1,
             });
-            t.blocks += 1;
-            t.overhead += header_size;
-            if b.free {
-                t.free_blocks += 1;
-                t.free += b.size;
-                t.largest_free = t.largest_free.max(b.size);
-            } else {
-                t.used += b.size;
-            }
         }
-        if t.free > 0 {
-            t.fragmentation = 1.0 - t.largest_free as f64 / t.free as f64;
-        }
-        t.extent = segments.iter().map(|s| s.end - s.start).sum();
         Snapshot {
             heap_start,
             brk,
-            header_size,
-            align,
+            header_size: HEADER_SIZE,
+            align: ALIGN,
             pages,
             policy,
             segments,
             blocks: out,
             free_lists,
-            totals: t,
+            totals: Stats::from_blocks(heap_start, brk, blocks).into(),
         }
     }
 }

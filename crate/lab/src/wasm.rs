@@ -1,9 +1,13 @@
 //! The wasm-bindgen surface of the playground: [`Playground`], a [`Heap`] in this module's own
-//! linear memory, driven from JavaScript.
+//! linear memory, driven from JavaScript, and the functions the page reads the allocator's
+//! words and numbers from.
 //!
 //! It is thin on purpose: it turns JavaScript values into sizes and addresses (refusing, with a
-//! sentence a learner can read, anything that is not one), calls the heap, and turns what the
-//! heap reports back into JavaScript values. Every decision about memory is the core's.
+//! sentence a learner can read, anything that is not one), calls the heap, the one trace
+//! [`Replayer`] or the [`wording`](crate::wording), and turns what they report back into
+//! JavaScript values. Every decision about memory is the core's; every value handed out is a
+//! type of [`crate::api`], [`crate::snapshot`], [`crate::trace`] or [`crate::scenario`], whose
+//! TypeScript declarations `contract.rs` generates (`www/generated/contract.ts`).
 //!
 //! The heap the user sees grows with `memory.grow` through [`WasmBreak`]; the playground's own
 //! bookkeeping (the layout table, the JavaScript values it builds) goes through Rust's allocator,
@@ -13,24 +17,32 @@
 //!   JavaScript                       Playground (this file)            Heap<WasmBreak>
 //!   alloc(24)      --validate-->     heap.alloc(24)          -->       blocks in linear memory
 //!   {address, events} <--serde--     Recorder's events       <--
-//!   layout() + layoutPtr()  --> a Uint32Array over memory.buffer: [header, data, size, flags, next]*
-//!   loadTrace(text), replayTrace(n) --> trace::parse, then the trace's operations n at a time
+//!   layout() + layoutPtr()  --> a Uint32Array over memory.buffer, rows as blockTable() says
+//!   loadTrace(text), replayTrace(n) --> trace::parse, then the Replayer, n operations at a time
+//!   callText, stepText, addressText, bytesText, policies, constants --> wording, api
 //! ```
 
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt::Display;
-use core::ptr::{self, NonNull};
+use core::ptr;
 
 use js_sys::{Array, Object, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use brkalloc::{Break, Event, Heap, Options, Policy, ReallocError, WasmBreak};
+use brkalloc::{Break, Heap, Options, PageMemory, Policy, WasmBreak, WasmPages};
 
-use crate::trace::{self, Failure, Op, ReplayError, Trace};
+use crate::api::{
+    layout_row, Constants, ErrorAt, OpResult, PolicyInfo, TraceProgress, TraceSummary, BLOCK_TABLE,
+    LAYOUT_STRIDE,
+};
+use crate::json::{OPTION_FIELDS, PRESETS};
+use crate::snapshot::{FreeList, Snapshot, Totals};
+use crate::trace::{self, ReplayOptions, Replayer};
+use crate::wording::{self, Address, Arg, Call, Function, Quantity};
 use crate::Recorder;
 
 /// The JavaScript calls this file makes on values the page hands in that can throw, imported
@@ -72,28 +84,141 @@ fn thrown(exception: &JsValue) -> String {
     }
 }
 
-/// Number of `u32` fields per block in the layout table: header, data, size, flags, next.
-pub const LAYOUT_STRIDE: usize = 5;
+/// The name of the field of `new Playground(options)` that picks a preset.
+const PRESET: &str = "preset";
 
-/// Flag bit of the layout table: the block is free.
-pub const LAYOUT_FREE: u32 = 1;
-
-/// Number of `u32` fields per block in the table that [`Playground::layout`] fills.
+/// Number of `u32` fields per block in the table that [`Playground::layout`] fills: the same as
+/// `blockTable().stride`.
 #[wasm_bindgen(js_name = layoutStride)]
 pub fn layout_stride() -> usize {
     LAYOUT_STRIDE
 }
 
-/// Reads a scenario script (see [`crate::scenario`]) into its steps:
-/// `{steps: [{line, column, span: {start, end}, stmt: {op: "malloc", name, size}}, ...]}`, with
-/// `stmt` one of `{op: "malloc", name, size}`, `{op: "calloc", name, count, size}`,
-/// `{op: "realloc", name, ptr, size}`, `{op: "free", ptr}` and `ptr` either `{name}` or
-/// `{address}`. A script that does not parse throws an `Error` whose message is
-/// `line L, column C: what was expected`; nothing in it runs.
+/// The layout table's shape, `{fields, stride, freeFlag}` (`BlockTable` in the contract): the
+/// names of a row's `u32` fields in order (`header, data, size, flags, next`), the row's length,
+/// and the bit of `flags` that says a block is free. The page decodes [`Playground::layout`]'s
+/// table with it instead of fixed offsets.
+#[wasm_bindgen(js_name = blockTable)]
+pub fn block_table() -> Result<JsValue, JsError> {
+    to_js(&BLOCK_TABLE)
+}
+
+/// The allocator's constants on wasm32 (`Constants` in the contract): `headerSize`, `align`,
+/// `minData`, `maxSize`, `pageSize` (of `memory.grow`), `maxSegments` and `trimThreshold`. They
+/// differ between targets, so the page reads them here rather than writing them down.
+pub fn constants() -> Result<JsValue, JsError> {
+    to_js(&Constants::with_page_size(
+        <WasmPages as PageMemory>::PAGE_SIZE,
+    ))
+}
+
+/// The placement policies, in the order of `Policy::ALL` (the teaching default first), each
+/// `{name, label, words, summary}` (`PolicyInfo` in the contract): the name options and links
+/// use (`first-fit`), a label (`First fit`), how a sentence names it (`first fit`, `the
+/// segregated lists`), and what it does in one sentence.
+pub fn policies() -> Result<JsValue, JsError> {
+    to_js(&PolicyInfo::all())
+}
+
+/// A call as the learner typed it, for narration: `callText("malloc", [24])` is `malloc(24)`,
+/// `callText("free", [1114120])` is `free(0x00110008)`. Each argument is shown as the error
+/// messages of [`Playground`] show it: numbers as JavaScript writes them, addresses in hex when
+/// they are whole numbers, text holding a number as typed, other text quoted, a missing one
+/// empty. `op` is `malloc`, `calloc`, `realloc` or `free`; arguments past its arity are
+/// ignored.
+#[wasm_bindgen(js_name = callText)]
+pub fn call_text(op: &str, args: Vec<JsValue>) -> Result<String, JsError> {
+    let refs: Vec<&JsValue> = args.iter().collect();
+    Ok(typed_call(function(op)?, &refs))
+}
+
+/// A step of a session as C writes it: `stepText("realloc", ["a", 32], "b")` is
+/// `b = realloc(a, 32)`, `stepText("free", [1114120])` is `free(0x00110008)`. A number is a
+/// size or count in decimal, or, where the function takes a pointer, an address in hex; text is
+/// written as it is (a name, or the page's own words for a pointer it cannot name). `name`, when
+/// given, is the name the result is assigned to.
+#[wasm_bindgen(js_name = stepText)]
+pub fn step_text(op: &str, args: Vec<JsValue>, name: Option<String>) -> Result<String, JsError> {
+    let function = function(op)?;
+    let texts: Vec<String> = function
+        .arguments()
+        .iter()
+        .zip(&args)
+        .map(|(&what, value)| match (what, value.as_f64()) {
+            (Quantity::Address, Some(x)) => address_text(x),
+            (_, Some(x)) => number_text(x),
+            (_, None) => value.as_string().unwrap_or_default(),
+        })
+        .collect();
+    let args: Vec<Arg<'_>> = texts.iter().map(|t| Arg::Text(t)).collect();
+    let call = Call::new(function, &args);
+    Ok(match name.as_deref() {
+        Some(name) => call.assigned_to(name).to_string(),
+        None => call.to_string(),
+    })
+}
+
+/// An address as every message writes it: `0x` and eight hex digits (`0x00110008`). A value
+/// that is not a whole number from 0 to 2^32 − 1 is written as JavaScript writes numbers.
+#[wasm_bindgen(js_name = addressText)]
+pub fn address_text(address: f64) -> String {
+    if address >= 0.0 && address <= u32::MAX as f64 && address == address.trunc() {
+        Address(address as u64).to_string()
+    } else {
+        number_text(address)
+    }
+}
+
+/// A byte count in words: `1 byte`, `65,536 bytes`. A value that is not a whole number of 0 or
+/// more is written as JavaScript writes numbers, followed by `bytes`.
+#[wasm_bindgen(js_name = bytesText)]
+pub fn bytes_text(n: f64) -> String {
+    if n >= 0.0 && n <= u32::MAX as f64 && n == n.trunc() {
+        wording::bytes(n as usize)
+    } else {
+        format!("{} bytes", number_text(n))
+    }
+}
+
+/// The function called `op`, or an error naming the functions.
+fn function(op: &str) -> Result<Function, JsError> {
+    Function::from_name(op).ok_or_else(|| {
+        let names: Vec<&str> = Function::ALL.iter().map(|f| f.name()).collect();
+        JsError::new(&format!(
+            "unknown function {op:?}: the functions are {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// The call as the learner typed it (`realloc(0x00120008, -5)`), to start a message.
+fn typed_call(function: Function, args: &[&JsValue]) -> String {
+    let missing = JsValue::UNDEFINED;
+    let texts: Vec<String> = function
+        .arguments()
+        .iter()
+        .enumerate()
+        .map(|(i, &what)| {
+            let value = args.get(i).copied().unwrap_or(&missing);
+            match what {
+                Quantity::Address => shown_address(value),
+                Quantity::Size | Quantity::Count => shown(value),
+            }
+        })
+        .collect();
+    let args: Vec<Arg<'_>> = texts.iter().map(|t| Arg::Text(t)).collect();
+    Call::new(function, &args).to_string()
+}
+
+/// Reads a scenario script (see [`crate::scenario`]) into its steps (`Scenario` in the
+/// contract): `{steps: [{line, column, span: {start, end}, stmt: {op: "malloc", name, size}},
+/// ...]}`. A script that does not parse throws an `Error` whose message is `line L, column C:
+/// what was expected`, with `line` and `column` set on it (`LocatedError`); nothing in it runs.
 #[wasm_bindgen(js_name = parseScenario)]
-pub fn parse_scenario(text: &str) -> Result<JsValue, JsError> {
-    let scenario = crate::scenario::parse(text).map_err(|e| JsError::new(&e.to_string()))?;
-    to_js(&scenario)
+pub fn parse_scenario(text: &str) -> Result<JsValue, JsValue> {
+    let scenario =
+        crate::scenario::parse(text).map_err(|e| located(&e.to_string(), ErrorAt::from(&e)))?;
+    Ok(to_js(&scenario)?)
 }
 
 /// Makes a malloc-lab trace with [`trace::generate`]: `kind` is one of "random", "small-large",
@@ -126,24 +251,23 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
         .map_err(|_| JsError::new("could not read back the JSON the heap wrote"))
 }
 
+/// An `Error` whose message is `message`, with the fields of `at` (`line`, `column`, as
+/// `ErrorAt` serialises them) set on it, so that the page points at the spot without reading
+/// the message.
+fn located(message: &str, at: ErrorAt) -> JsValue {
+    let error = js_sys::Error::new(message);
+    if let Ok(fields) = to_js(&at) {
+        Object::assign(&error, fields.unchecked_ref());
+    }
+    error.into()
+}
+
 /// Visits kept as events per operation; a longer search is counted, not listed, so that an
 /// operation on a heap of 10,000 blocks still fits in a frame.
 const VISIT_LIMIT: usize = 256;
 
-/// What a successful operation returns to JavaScript.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct OpResult<'a> {
-    /// The data address handed out (`null` for `free`).
-    address: Option<usize>,
-    /// What the heap did, in order (the first [`VISIT_LIMIT`] visits of a search).
-    #[serde(serialize_with = "crate::json::events")]
-    events: &'a [Event],
-    /// Visits beyond those in `events`.
-    more_visits: usize,
-    /// Of those, visits to free blocks.
-    more_free_visits: usize,
-}
+/// The playground's heap.
+type PlaygroundHeap = Heap<WasmBreak, Options, Recorder>;
 
 /// A heap in this module's linear memory, driven from JavaScript.
 ///
@@ -156,90 +280,55 @@ struct OpResult<'a> {
 /// ```
 #[wasm_bindgen]
 pub struct Playground {
-    heap: Heap<WasmBreak, Options, Recorder>,
+    /// The heap, or the trace replay that holds it.
+    held: Held,
     /// The layout table: [`LAYOUT_STRIDE`] `u32`s per block, refreshed by [`Playground::layout`].
     layout: Vec<u32>,
-    /// The trace being replayed, if any: set by [`Playground::load_trace`], dropped by any other
-    /// change to the heap.
-    trace: Option<TraceRun>,
 }
 
-/// A malloc-lab trace being replayed into the playground's heap a chunk at a time, so that the
-/// page can draw a progress bar between chunks. Like [`trace::replay_with`], it keeps a table of
-/// each id's live block, frees and reallocates them with [`Heap::free_live`] and
-/// [`Heap::realloc_live`] (no walk of the chain per operation), and measures the same
-/// quantities.
+/// Who holds the heap: the playground, or, from [`Playground::load_trace`] until anything else
+/// changes the heap, the [`Replayer`] running a trace through it a chunk at a time (so that the
+/// page can draw a progress bar between chunks).
 ///
-/// The table is right only while the trace alone changes the heap: any other operation that
-/// changes it (a successful `alloc`, `free`, `realloc` or `calloc`, `reset`, another
-/// `loadTrace`) drops the run, and so does a failed `replayTrace`.
-struct TraceRun {
-    trace: Trace,
-    /// Operations done so far.
-    done: usize,
-    /// Each id's live block: its data pointer, as the heap returned it, and the size the trace
-    /// asked for.
-    blocks: Vec<Option<(NonNull<u8>, usize)>>,
-    /// Sum of the sizes asked for by the live ids.
-    live: usize,
-    peak_live: usize,
-    peak_extent: usize,
+/// The replayer frees blocks from its own table of live blocks, without looking them up, which
+/// is right only while the trace alone changes the heap: so it holds the heap, and any call
+/// that may change it (`alloc`, `free`, `realloc`, `calloc`, `reset`, another `loadTrace`, a
+/// failed `replayTrace`) takes the heap back, which ends the replay.
+enum Held {
+    /// No trace is being replayed.
+    Heap(PlaygroundHeap),
+    /// A trace is being replayed.
+    Replay(Replayer<PlaygroundHeap>),
 }
 
-/// What [`Playground::load_trace`] returns: the trace's header and what its operations are.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TraceSummary {
-    operations: usize,
-    allocs: usize,
-    frees: usize,
-    reallocs: usize,
-    ids: usize,
-    heap_size_hint: usize,
-    weight: u32,
-}
+impl Held {
+    fn heap(&self) -> &PlaygroundHeap {
+        match self {
+            Held::Heap(heap) => heap,
+            Held::Replay(replay) => replay.heap(),
+        }
+    }
 
-/// The heap at one point of a trace replay.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TraceSample {
-    /// Operations done.
-    op: usize,
-    /// Bytes from the heap start to the break.
-    extent: usize,
-    /// Sum of the sizes asked for by the live ids.
-    live: usize,
-    /// The most `live` has been so far.
-    peak_live: usize,
-    /// The most `extent` has been so far.
-    peak_extent: usize,
-    /// 1 − largest free block / all free bytes (0 when nothing is free), as `Totals` defines it.
-    fragmentation: f64,
-}
-
-/// What one call of [`Playground::replay_trace`] did.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TraceProgress {
-    /// Operations done so far, of `total`.
-    done: usize,
-    total: usize,
-    /// Samples taken during this call (the first call also samples the empty heap).
-    samples: Vec<TraceSample>,
+    fn into_heap(self) -> PlaygroundHeap {
+        match self {
+            Held::Heap(heap) => heap,
+            Held::Replay(replay) => replay.into_heap(),
+        }
+    }
 }
 
 #[wasm_bindgen]
 impl Playground {
     /// A new, empty heap. `options` is `undefined` or an object with any of `preset` ("seed" or
     /// "default", applied first), `policy` ("first-fit", "next-fit", "best-fit", "worst-fit",
-    /// "segregated"), `split`, `coalesce` and `trim` (booleans). Anything else is refused.
+    /// "segregated"), `split`, `coalesce` and `trim` (booleans): `PlaygroundOptions` in the
+    /// contract. Anything else is refused.
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<JsValue>) -> Result<Playground, JsError> {
         let options = parse_options(options)?;
         Ok(Playground {
-            heap: new_heap(options)?,
+            held: Held::Heap(new_heap(options)?),
             layout: Vec::new(),
-            trace: None,
         })
     }
 
@@ -253,7 +342,6 @@ impl Playground {
     /// shows the data and free-list words exactly as they were, not what later steps wrote.
     pub fn reset(&mut self, options: Option<JsValue>) -> Result<(), JsError> {
         let options = parse_options(options)?;
-        self.trace = None;
         self.reset_with(options);
         Ok(())
     }
@@ -263,29 +351,33 @@ impl Playground {
     /// `free()` on other classes; here `free` is the allocator's.
     pub fn destroy(self) {}
 
-    /// The options in force, as `{policy, split, coalesce, trim}`.
+    /// The options in force, as `{policy, split, coalesce, trim}` (`Options` in the contract).
     pub fn options(&self) -> Result<JsValue, JsError> {
-        to_js(&crate::json::OptionsJson(*self.heap.config()))
+        to_js(&crate::json::OptionsJson(*self.heap().config()))
     }
 
-    /// `malloc(size)`. Returns `{address, events}`; throws an `Error` saying why it refused.
+    /// `malloc(size)`. Returns `{address, events}` (`OpResult`); throws an `Error` saying why it
+    /// refused.
     pub fn alloc(&mut self, size: JsValue) -> Result<JsValue, JsError> {
-        let typed = format!("malloc({})", shown(&size));
+        let typed = typed_call(Function::Malloc, &[&size]);
         let n = to_usize(&typed, &size, Quantity::Size)?;
-        let call = format!("malloc({n})");
-        self.heap.observer_mut().take();
-        let result = self.heap.alloc(n).map(|p| p.as_ptr() as usize);
+        let call = Call::new(Function::Malloc, &[Arg::Number(n as u64)]).to_string();
+        let heap = self.heap_mut();
+        heap.observer_mut().take();
+        let result = heap.alloc(n).map(|p| p.as_ptr() as usize);
         self.finish(&call, result)
     }
 
     /// `calloc(count, size)`: `count × size` bytes, zeroed.
     pub fn calloc(&mut self, count: JsValue, size: JsValue) -> Result<JsValue, JsError> {
-        let typed = format!("calloc({}, {})", shown(&count), shown(&size));
+        let typed = typed_call(Function::Calloc, &[&count, &size]);
         let c = to_usize(&typed, &count, Quantity::Count)?;
         let n = to_usize(&typed, &size, Quantity::Size)?;
-        let call = format!("calloc({c}, {n})");
-        self.heap.observer_mut().take();
-        let result = self.heap.calloc(c, n).map(|p| p.as_ptr() as usize);
+        let args = [Arg::Number(c as u64), Arg::Number(n as u64)];
+        let call = Call::new(Function::Calloc, &args).to_string();
+        let heap = self.heap_mut();
+        heap.observer_mut().take();
+        let result = heap.calloc(c, n).map(|p| p.as_ptr() as usize);
         self.finish(&call, result)
     }
 
@@ -295,33 +387,43 @@ impl Playground {
     /// (wasm-bindgen gives every exported class a `free()` that releases the Rust object; this
     /// method takes its name, and [`Playground::destroy`] does that job instead.)
     pub fn free(&mut self, address: JsValue) -> Result<JsValue, JsError> {
-        let typed = format!("free({})", shown_address(&address));
+        let typed = typed_call(Function::Free, &[&address]);
         let a = to_usize(&typed, &address, Quantity::Address)?;
-        let call = format!("free(0x{a:08x})");
-        self.heap.observer_mut().take();
+        let call = Call::new(Function::Free, &[Arg::Address(a as u64)]).to_string();
+        let heap = self.heap_mut();
+        heap.observer_mut().take();
         // Only the address is compared with the blocks' (the checked `free` finds the block on
         // the chain), so the pointer needs no provenance.
-        let result = self.heap.free(ptr::without_provenance_mut(a));
+        let result = heap.free(ptr::without_provenance_mut(a));
         self.finish(&call, result.map(|()| None::<usize>))
     }
 
     /// `realloc(address, size)`. Returns `{address, events}` with the (possibly new) address.
     pub fn realloc(&mut self, address: JsValue, size: JsValue) -> Result<JsValue, JsError> {
-        let typed = format!("realloc({}, {})", shown_address(&address), shown(&size));
+        let typed = typed_call(Function::Realloc, &[&address, &size]);
         let a = to_usize(&typed, &address, Quantity::Address)?;
         let n = to_usize(&typed, &size, Quantity::Size)?;
-        let call = format!("realloc(0x{a:08x}, {n})");
-        self.heap.observer_mut().take();
-        let result = self
-            .heap
+        let args = [Arg::Address(a as u64), Arg::Number(n as u64)];
+        let call = Call::new(Function::Realloc, &args).to_string();
+        let heap = self.heap_mut();
+        heap.observer_mut().take();
+        let result = heap
             .realloc(ptr::without_provenance_mut(a), n)
             .map(|p| p.as_ptr() as usize);
         self.finish(&call, result)
     }
 
-    /// The whole heap as a plain object (see `Snapshot` in snapshot.rs, and www/types.ts).
+    /// The whole heap as a plain object (`Snapshot` in the contract).
     pub fn snapshot(&self) -> Result<JsValue, JsError> {
-        to_js(&crate::Snapshot::of(&self.heap))
+        to_js(&Snapshot::of(self.heap()))
+    }
+
+    /// The heap's totals (`Totals` in the contract): blocks, bytes used and free, header
+    /// overhead, the largest free block, fragmentation, extent and segments, as the allocator's
+    /// `Stats` defines them, in one walk of the chain. The same numbers as `snapshot().totals`,
+    /// without building the snapshot: the stats panel asks for them after every step.
+    pub fn totals(&self) -> Result<JsValue, JsError> {
+        to_js(&Totals::of(self.heap()))
     }
 
     /// The segregated policy's size-class lists, lowest class first:
@@ -329,15 +431,13 @@ impl Playground {
     /// the other policies. Cheaper than a snapshot: the page asks for it after every step.
     #[wasm_bindgen(js_name = freeLists)]
     pub fn free_lists(&self) -> Result<JsValue, JsError> {
-        to_js(&crate::snapshot::FreeList::group(
-            &self.heap.listed().collect::<Vec<_>>(),
-        ))
+        to_js(&FreeList::group(&self.heap().listed().collect::<Vec<_>>()))
     }
 
     /// Runs the heap's invariant checker: `undefined` when every invariant holds, else a
     /// sentence naming the block that breaks one.
     pub fn check(&self) -> Option<String> {
-        self.heap.check().err().map(|c| c.to_string())
+        self.heap().check().err().map(|c| c.to_string())
     }
 
     /// This module's `WebAssembly.Memory`, where the heap's bytes are.
@@ -348,41 +448,38 @@ impl Playground {
     /// The address of the first header (or of the break, when there is no block).
     #[wasm_bindgen(js_name = heapStart)]
     pub fn heap_start(&self) -> usize {
-        self.heap.heap_start()
+        self.heap().heap_start()
     }
 
     /// The program break: the end of the last block, `sbrk(0)`.
     pub fn brk(&self) -> usize {
-        self.heap.brk()
+        self.heap().brk()
     }
 
     /// The end of the pages grown for the current region: the break can rise this far without
     /// `memory.grow`.
     pub fn limit(&self) -> usize {
-        self.heap.backend().limit() as usize
+        self.heap().backend().limit() as usize
     }
 
     /// How many 64 KiB pages the heap has grown in all.
     #[wasm_bindgen(js_name = pagesGrown)]
     pub fn pages_grown(&self) -> usize {
-        self.heap.backend().pages().map_or(0, |p| p.grown)
+        self.heap().backend().pages().map_or(0, |p| p.grown)
     }
 
-    /// Refreshes the layout table, [`LAYOUT_STRIDE`] `u32`s per block in chain order
-    /// (`header, data, size, flags, next`; flag 1 = free), and returns the number of blocks.
-    /// Read it with `new Uint32Array(memory.buffer, layoutPtr(), blocks * layoutStride())`
-    /// *after* this call: refreshing may grow the memory, which replaces `memory.buffer`.
+    /// Refreshes the layout table, [`LAYOUT_STRIDE`] `u32`s per block in chain order, in the
+    /// order `blockTable().fields` names them (`header, data, size, flags, next`; flag
+    /// `blockTable().freeFlag` = free), and returns the number of blocks. Read it with
+    /// `new Uint32Array(memory.buffer, layoutPtr(), blocks * stride)` *after* this call:
+    /// refreshing may grow the memory, which replaces `memory.buffer`.
     pub fn layout(&mut self) -> usize {
-        self.layout.clear();
-        for b in self.heap.blocks() {
-            self.layout.extend_from_slice(&[
-                b.header as u32,
-                b.data as u32,
-                b.size as u32,
-                if b.free { LAYOUT_FREE } else { 0 },
-                b.next as u32,
-            ]);
+        let mut table = core::mem::take(&mut self.layout);
+        table.clear();
+        for b in self.heap().blocks() {
+            table.extend_from_slice(&layout_row(&b));
         }
+        self.layout = table;
         self.layout.len() / LAYOUT_STRIDE
     }
 
@@ -394,78 +491,108 @@ impl Playground {
 
     /// Reads a malloc-lab trace (`.rep` text) with [`trace::parse`] and makes it the one
     /// [`Playground::replay_trace`] runs. A trace that does not parse throws an `Error` naming
-    /// the line (and column) and what was expected, and changes nothing; one that does starts
-    /// an empty heap with the options in force. Returns `{operations, allocs, frees, reallocs,
-    /// ids, heapSizeHint, weight}`.
+    /// the line (and column) and what was expected, with `line` and `column` set on it
+    /// (`LocatedError`), and changes nothing; one that does starts an empty heap with the
+    /// options in force. Returns `{operations, allocs, frees, reallocs, ids, heapSizeHint,
+    /// weight}` (`TraceSummary`).
     #[wasm_bindgen(js_name = loadTrace)]
-    pub fn load_trace(&mut self, text: &str) -> Result<JsValue, JsError> {
-        let trace = trace::parse(text).map_err(|e| JsError::new(&e.to_string()))?;
-        let count = |letter: char| trace.ops.iter().filter(|op| op.letter() == letter).count();
-        let summary = TraceSummary {
-            operations: trace.ops.len(),
-            allocs: count('a'),
-            frees: count('f'),
-            reallocs: count('r'),
-            ids: trace.ids,
-            heap_size_hint: trace.heap_size_hint,
-            weight: trace.weight,
-        };
-        let options = *self.heap.config();
+    pub fn load_trace(&mut self, text: &str) -> Result<JsValue, JsValue> {
+        let trace = trace::parse(text).map_err(|e| located(&e.to_string(), ErrorAt::from(&e)))?;
+        let summary = TraceSummary::of(&trace);
+        let options = *self.heap().config();
         self.reset_with(options);
-        let ids = trace.ops.iter().map(|op| op.id() + 1).max().unwrap_or(0);
-        self.trace = Some(TraceRun {
-            trace,
-            done: 0,
-            blocks: alloc::vec![None; ids],
-            live: 0,
-            peak_live: 0,
-            peak_extent: 0,
-        });
-        to_js(&summary)
+        let heap = self.take_heap();
+        // Samples are taken as `replayTrace` asks, from its first call on.
+        let replay = ReplayOptions {
+            fill: false,
+            sample_every: 0,
+        };
+        self.held = Held::Replay(Replayer::new(trace, heap, replay));
+        Ok(to_js(&summary)?)
     }
 
     /// Runs up to `max_ops` more operations of the trace loaded by [`Playground::load_trace`],
     /// sampling the heap every `sample_every` operations (and after the last one). Returns
-    /// `{done, total, samples: [{op, extent, live, peakLive, peakExtent, fragmentation}]}`.
+    /// `{done, total, samples: [{op, extent, live, peakLive, peakExtent, utilisation,
+    /// fragmentation}]}` (`TraceProgress`): the samples taken during this call, the first call's
+    /// starting with the empty heap.
     ///
     /// An operation the heap refuses throws an `Error` naming its line (`line 7 (`f 0`): …`),
-    /// as the `brkalloc replay` command does; the heap keeps what the operations before it did.
+    /// as the `brkalloc replay` command does, with `line` set on it (`LocatedError`); the heap
+    /// keeps what the operations before it did, and the replay ends.
     #[wasm_bindgen(js_name = replayTrace)]
     pub fn replay_trace(
         &mut self,
         max_ops: usize,
         sample_every: usize,
-    ) -> Result<JsValue, JsError> {
-        let Some(mut run) = self.trace.take() else {
-            return Err(JsError::new(
-                "no trace is loaded: load one with loadTrace(text) first",
-            ));
+    ) -> Result<JsValue, JsValue> {
+        let Held::Replay(replay) = &mut self.held else {
+            return Err(
+                JsError::new("no trace is loaded: load one with loadTrace(text) first").into(),
+            );
         };
-        let every = sample_every.max(1);
-        let mut samples = Vec::new();
-        if run.done == 0 {
-            samples.push(self.trace_sample(&mut run));
-        }
-        let end = run.done.saturating_add(max_ops).min(run.trace.ops.len());
-        while run.done < end {
-            if let Err(e) = self.trace_op(&mut run) {
-                return Err(JsError::new(&e.to_string()));
+        replay.sample_every(sample_every.max(1));
+        let first = replay.samples().len();
+        // The first call checks the trace and samples the empty heap.
+        let mut result = replay.step(0);
+        let n = max_ops.min(replay.total() - replay.done());
+        for _ in 0..n {
+            if result.is_err() {
+                break;
             }
-            if run.done % every == 0 || run.done == run.trace.ops.len() {
-                samples.push(self.trace_sample(&mut run));
+            // The events of one operation are not kept: nobody narrates a trace.
+            replay.observer_mut().take();
+            result = replay.step(1);
+        }
+        match result {
+            Ok(_) => Ok(to_js(&TraceProgress {
+                done: replay.done(),
+                total: replay.total(),
+                samples: replay.samples()[first..].to_vec(),
+            })?),
+            Err(e) => {
+                let error = located(&e.to_string(), ErrorAt::from(&e));
+                // The heap is the playground's again, as the failed operation left it.
+                let heap = self.take_heap();
+                self.held = Held::Heap(heap);
+                Err(error)
             }
         }
-        let progress = TraceProgress {
-            done: run.done,
-            total: run.trace.ops.len(),
-            samples,
-        };
-        self.trace = Some(run);
-        to_js(&progress)
     }
 }
 
 impl Playground {
+    /// The heap, to look at.
+    fn heap(&self) -> &PlaygroundHeap {
+        self.held.heap()
+    }
+
+    /// The heap, to change: a trace replay in progress ends (see [`Held`]).
+    fn heap_mut(&mut self) -> &mut PlaygroundHeap {
+        if let Held::Replay(_) = self.held {
+            let heap = self.take_heap();
+            self.held = Held::Heap(heap);
+        }
+        match &mut self.held {
+            Held::Heap(heap) => heap,
+            // Just replaced by `Held::Heap` above.
+            Held::Replay(replay) => {
+                unreachable!("the replay of {} operations ended", replay.total())
+            }
+        }
+    }
+
+    /// Takes the heap out, ending any replay, and leaves an empty placeholder heap (one that
+    /// has grown no memory) in its place until the caller puts a heap back.
+    fn take_heap(&mut self) -> PlaygroundHeap {
+        let placeholder = Heap::with_observer(
+            WasmBreak::wasm(),
+            Options::DEFAULT,
+            Recorder::with_visit_limit(VISIT_LIMIT),
+        );
+        core::mem::replace(&mut self.held, Held::Heap(placeholder)).into_heap()
+    }
+
     /// Turns the heap's answer into `{address, events}`, or its error into a JavaScript `Error`
     /// whose message starts with the call.
     fn finish<E: Display>(
@@ -473,11 +600,7 @@ impl Playground {
         call: &str,
         result: Result<impl Into<Option<usize>>, E>,
     ) -> Result<JsValue, JsError> {
-        if result.is_ok() {
-            // The heap changed under the trace: its bookkeeping no longer matches.
-            self.trace = None;
-        }
-        let recorder = self.heap.observer_mut();
+        let recorder = self.heap_mut().observer_mut();
         let (more_visits, more_free_visits) = (recorder.more_visits, recorder.more_free_visits);
         let events = recorder.take();
         match result {
@@ -490,24 +613,17 @@ impl Playground {
             Err(e) => Err(JsError::new(&prefixed(call, &e.to_string()))),
         }
     }
-}
 
-impl Playground {
     /// Replaces the heap with an empty one with `options` on the same memory, zeroed (see
-    /// [`Playground::reset`]).
+    /// [`Playground::reset`]). Ends any trace replay.
     fn reset_with(&mut self, options: Options) {
-        self.heap.reset();
-        let placeholder = Heap::with_observer(
-            WasmBreak::wasm(),
-            options,
-            Recorder::with_visit_limit(VISIT_LIMIT),
-        );
-        let old = core::mem::replace(&mut self.heap, placeholder);
-        self.heap = Heap::with_observer(
+        let mut old = self.take_heap();
+        old.reset();
+        self.held = Held::Heap(Heap::with_observer(
             old.into_backend(),
             options,
             Recorder::with_visit_limit(VISIT_LIMIT),
-        );
+        ));
         self.layout.clear();
         self.zero_spare();
     }
@@ -515,90 +631,12 @@ impl Playground {
     /// Zeroes the bytes between the break and the end of the pages the break owns, through a
     /// `Uint8Array` over the memory (no block lives there: the heap ends at the break).
     fn zero_spare(&self) {
-        let (from, to) = (self.heap.brk(), self.limit());
+        let (from, to) = (self.heap().brk(), self.limit());
         if from < to {
             let buffer = wasm_bindgen::memory()
                 .unchecked_into::<js_sys::WebAssembly::Memory>()
                 .buffer();
             js_sys::Uint8Array::new(&buffer).fill(0, from as u32, to as u32);
-        }
-    }
-
-    /// Runs the trace's next operation through the heap: `alloc`, or `free_live` and
-    /// `realloc_live` on the block the run's table holds for the id.
-    fn trace_op(&mut self, run: &mut TraceRun) -> Result<(), ReplayError> {
-        let index = run.done;
-        let op = run.trace.ops[index];
-        let line = run.trace.line_of(index);
-        let failed = |failure| ReplayError::Failed {
-            index,
-            line,
-            op,
-            failure,
-        };
-        // The events of one operation are not kept: nobody narrates a trace.
-        self.heap.observer_mut().take();
-        let slot = op.id();
-        match op {
-            Op::Alloc { size, .. } => {
-                let p = self
-                    .heap
-                    .alloc(size)
-                    .map_err(|e| failed(Failure::Alloc(e)))?;
-                run.blocks[slot] = Some((p, size));
-                run.live += size;
-            }
-            Op::Free { .. } => {
-                // `parse` checked liveness, so the id holds a block; this is only a guard.
-                let (p, size) = run.blocks[slot].ok_or_else(|| trace::not_live(op, line))?;
-                // SAFETY: `p` was returned by this heap's `alloc` or `realloc` for this id, and
-                // the slot is emptied when the id is freed and refilled when a realloc moves it,
-                // so it holds a live block: nothing else changed the heap since the run started
-                // (see `TraceRun`).
-                unsafe { self.heap.free_live(p) };
-                run.blocks[slot] = None;
-                run.live -= size;
-            }
-            Op::Realloc { size, .. } => {
-                let (p, old) = run.blocks[slot].ok_or_else(|| trace::not_live(op, line))?;
-                // SAFETY: as for `free` above, the slot holds a live block of this heap.
-                let p = unsafe { self.heap.realloc_live(p, size) }
-                    .map_err(|e| failed(Failure::Realloc(ReallocError::Alloc(e))))?;
-                run.blocks[slot] = Some((p, size));
-                run.live = run.live - old + size;
-            }
-        }
-        run.done += 1;
-        run.peak_live = run.peak_live.max(run.live);
-        run.peak_extent = run.peak_extent.max(self.extent());
-        Ok(())
-    }
-
-    /// Bytes from the heap start to the break.
-    fn extent(&self) -> usize {
-        self.heap.brk().saturating_sub(self.heap.heap_start())
-    }
-
-    /// The heap now, as a point of the replay's plot.
-    fn trace_sample(&self, run: &mut TraceRun) -> TraceSample {
-        let (mut free, mut largest) = (0usize, 0usize);
-        for b in self.heap.blocks().filter(|b| b.free) {
-            free += b.size;
-            largest = largest.max(b.size);
-        }
-        let extent = self.extent();
-        run.peak_extent = run.peak_extent.max(extent);
-        TraceSample {
-            op: run.done,
-            extent,
-            live: run.live,
-            peak_live: run.peak_live,
-            peak_extent: run.peak_extent,
-            fragmentation: if free == 0 {
-                0.0
-            } else {
-                1.0 - largest as f64 / free as f64
-            },
         }
     }
 }
@@ -652,32 +690,6 @@ fn new_heap(options: Options) -> Result<Heap<WasmBreak, Options, Recorder>, JsEr
         options,
         Recorder::with_visit_limit(VISIT_LIMIT),
     ))
-}
-
-/// What a number given to the playground stands for, to word its errors.
-#[derive(Clone, Copy)]
-enum Quantity {
-    Size,
-    Count,
-    Address,
-}
-
-impl Quantity {
-    fn noun(self) -> &'static str {
-        match self {
-            Quantity::Size => "a size",
-            Quantity::Count => "a count",
-            Quantity::Address => "an address",
-        }
-    }
-
-    fn unit(self) -> &'static str {
-        match self {
-            Quantity::Size => "a whole number of bytes",
-            Quantity::Count => "a whole number",
-            Quantity::Address => "a whole number such as 1114120 or 0x00110008",
-        }
-    }
 }
 
 /// The value as the learner typed it, for the start of an error message.
@@ -794,7 +806,6 @@ fn parse_number(text: &str) -> Option<f64> {
 
 /// Reads `new Playground(options)`'s argument, refusing unknown fields and values.
 fn parse_options(value: Option<JsValue>) -> Result<Options, JsError> {
-    const FIELDS: &str = "preset, policy, split, coalesce and trim";
     let Some(value) = value.filter(|v| !v.is_undefined() && !v.is_null()) else {
         return Ok(Options::DEFAULT);
     };
@@ -819,26 +830,29 @@ fn parse_options(value: Option<JsValue>) -> Result<Options, JsError> {
             .map_err(|e| unreadable(&format!(" (its {key} field)"), e))
     };
 
+    // The options are a preset, then the fields the options serialise to (`json::OPTION_FIELDS`,
+    // which the generated `PlaygroundOptions` declares too).
+    let fields = [PRESET].into_iter().chain(OPTION_FIELDS);
     for key in object_keys(object).map_err(|e| unreadable("", e))?.iter() {
         let key = key.as_string().unwrap_or_default();
-        if !matches!(
-            key.as_str(),
-            "preset" | "policy" | "split" | "coalesce" | "trim"
-        ) {
+        if !fields.clone().any(|f| f == key) {
+            let names: Vec<&str> = fields.collect();
+            let (last, rest) = names.split_last().unwrap_or((&"", &[]));
             return Err(JsError::new(&format!(
-                "unknown option {key:?}: the options are {FIELDS}"
+                "unknown option {key:?}: the options are {} and {last}",
+                rest.join(", ")
             )));
         }
     }
 
-    let preset = get("preset")?;
+    let preset = get(PRESET)?;
     let mut options = if preset.is_undefined() {
         Options::DEFAULT
     } else {
-        match preset.as_string().as_deref() {
-            Some("seed") => Options::SEED,
-            Some("default") => Options::DEFAULT,
-            _ => {
+        let name = preset.as_string().unwrap_or_default();
+        match PRESETS.iter().find(|(n, _)| *n == name) {
+            Some((_, options)) => *options,
+            None => {
                 return Err(JsError::new(&format!(
                     "unknown preset {}: the presets are \"seed\" (the brief's allocator) and \"default\"",
                     describe(&preset)
@@ -847,7 +861,8 @@ fn parse_options(value: Option<JsValue>) -> Result<Options, JsError> {
         }
     };
 
-    let policy = get("policy")?;
+    let [policy_key, split, coalesce, trim] = OPTION_FIELDS;
+    let policy = get(policy_key)?;
     if !policy.is_undefined() {
         let names: Vec<&str> = Policy::ALL.iter().map(|p| p.name()).collect();
         options.policy = policy
@@ -863,9 +878,9 @@ fn parse_options(value: Option<JsValue>) -> Result<Options, JsError> {
             })?;
     }
     for (key, slot) in [
-        ("split", &mut options.split),
-        ("coalesce", &mut options.coalesce),
-        ("trim", &mut options.trim),
+        (split, &mut options.split),
+        (coalesce, &mut options.coalesce),
+        (trim, &mut options.trim),
     ] {
         let v = get(key)?;
         if v.is_undefined() {
@@ -897,13 +912,16 @@ fn describe(value: &JsValue) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::{LAYOUT_FIELDS, LAYOUT_FREE};
+    use brkalloc::{Event, HEADER_SIZE};
+    use trace::Op;
     use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
     wasm_bindgen_test_configure!(run_in_browser);
 
     /// The message of the `Error` a refused call throws.
-    fn message(e: JsError) -> String {
-        js_sys::Error::from(JsValue::from(e))
+    fn message(e: impl Into<JsValue>) -> String {
+        js_sys::Error::from(e.into())
             .message()
             .as_string()
             .unwrap_or_default()
@@ -976,7 +994,7 @@ mod tests {
         let mut p = seed();
         p.alloc(JsValue::from(24)).unwrap();
         let before = table(&mut p);
-        let a = p.heap.blocks().next().unwrap().data;
+        let a = p.heap().blocks().next().unwrap().data;
         let refusals = [
             (
                 p.alloc(revoked()),
@@ -1009,7 +1027,7 @@ mod tests {
         );
         assert_eq!(table(&mut p), before);
         assert_eq!(
-            *p.heap.config(),
+            *p.heap().config(),
             Options::SEED,
             "the failed reset changed nothing"
         );
@@ -1021,11 +1039,11 @@ mod tests {
         let a = p.alloc(JsValue::from("24")).unwrap();
         let address = Reflect::get(&a, &JsValue::from_str("address")).unwrap();
         let address = address.as_f64().unwrap() as usize;
-        assert_eq!(p.heap.block_at(address).map(|b| b.size), Some(24));
+        assert_eq!(p.heap().block_at(address).map(|b| b.size), Some(24));
         let hex = JsValue::from(format!("0x{address:08x}"));
         p.free(hex).unwrap();
         assert!(
-            p.heap.block_at(address).is_none(),
+            p.heap().block_at(address).is_none(),
             "the last block went back"
         );
     }
@@ -1039,7 +1057,7 @@ mod tests {
         p.free(address.clone()).unwrap();
         let before = table(&mut p);
         let e = message(p.free(address).unwrap_err());
-        let a = p.heap.blocks().next().unwrap().data;
+        let a = p.heap().blocks().next().unwrap().data;
         assert_eq!(
             e,
             format!("free(0x{a:08x}): the block at 0x{a:08x} is already free (double free)")
@@ -1078,11 +1096,11 @@ mod tests {
         for size in [24, 8, 40] {
             p.alloc(JsValue::from(size)).unwrap();
         }
-        let first = p.heap.blocks().next().unwrap().data;
+        let first = p.heap().blocks().next().unwrap().data;
         p.free(JsValue::from(first)).unwrap();
         let rows = table(&mut p);
         let expected: Vec<u32> = p
-            .heap
+            .heap()
             .blocks()
             .flat_map(|b| {
                 [
@@ -1138,7 +1156,7 @@ mod tests {
         assert_eq!(p.heap_start(), start);
         assert_eq!(p.brk(), start);
         assert_eq!(p.pages_grown(), pages, "no page was grown for the new heap");
-        assert_eq!(*p.heap.config(), Options::DEFAULT);
+        assert_eq!(*p.heap().config(), Options::DEFAULT);
     }
 
     #[wasm_bindgen_test]
@@ -1187,14 +1205,14 @@ mod tests {
         let summary = p.load_trace(&text).unwrap();
         assert_eq!(number(&summary, "operations"), 3000.0);
         let mut chunks = 0;
-        let mut last = JsValue::UNDEFINED;
+        let samples = Array::new();
         loop {
             let progress = p.replay_trace(700, 100).unwrap();
             chunks += 1;
-            let samples =
+            let more =
                 Array::from(&Reflect::get(&progress, &JsValue::from_str("samples")).unwrap());
-            if samples.length() > 0 {
-                last = samples.get(samples.length() - 1);
+            for sample in more.iter() {
+                samples.push(&sample);
             }
             if number(&progress, "done") == 3000.0 {
                 break;
@@ -1202,6 +1220,7 @@ mod tests {
         }
         assert_eq!(chunks, 5, "3000 operations, 700 at a time");
         assert_eq!(p.check(), None);
+        let last = samples.get(samples.length() - 1);
 
         // The same trace through trace::replay_with on a heap of its own.
         let trace = trace::parse(&text).unwrap();
@@ -1221,6 +1240,12 @@ mod tests {
         assert_eq!(number(&last, "extent") as usize, stats.final_extent);
         let final_sample = stats.series.last().unwrap();
         assert_eq!(number(&last, "fragmentation"), final_sample.fragmentation);
+        // Every sample, the one before the first operation included, is the one replay_with took.
+        let series = to_js(&stats.series).unwrap();
+        assert_eq!(
+            js_sys::JSON::stringify(&samples).unwrap().as_string(),
+            js_sys::JSON::stringify(&series).unwrap().as_string()
+        );
     }
 
     /// The playground's trace replay keeps a table of live blocks, so it frees and reallocates
@@ -1237,7 +1262,7 @@ mod tests {
             for (i, op) in trace.ops.iter().enumerate() {
                 p.replay_trace(1, usize::MAX).unwrap();
                 // Each operation takes the recorder's events before it runs: these are its own.
-                let events = &p.heap.observer().events;
+                let events = &p.heap().observer().events;
                 assert!(
                     !events.iter().any(is_lookup),
                     "{kind}: operation {i} (`{op}`) looked its pointer up: {events:?}"
@@ -1320,9 +1345,208 @@ mod tests {
             js_sys::JSON::stringify(&stmt).unwrap().as_string().unwrap(),
             r#"{"op":"free","ptr":{"name":"a"}}"#
         );
-        let e = message(parse_scenario("a = malloc(16)\nfree(b)").unwrap_err());
+        let error = parse_scenario("a = malloc(16)\nfree(b)").unwrap_err();
+        assert!(error.is_instance_of::<js_sys::Error>());
+        assert_eq!(
+            (number(&error, "line"), number(&error, "column")),
+            (2.0, 6.0)
+        );
+        let e = message(error);
         assert!(e.starts_with("line 2, column 6: "), "{e}");
         assert!(message(generate_trace("zigzag", 10, 1).unwrap_err())
             .starts_with("unknown kind of trace \"zigzag\""));
+    }
+
+    /// The errors about a place in a text carry it as `line` and `column` (`LocatedError`):
+    /// `column` is `null` where the error has none (an operation the heap refused).
+    #[wasm_bindgen_test]
+    fn trace_errors_carry_their_line_and_column() {
+        let mut p = seed();
+        let error = p
+            .load_trace("20000\n2\n4\n1\na 0 16\nf 0\nf 0\na 1 8\n")
+            .unwrap_err();
+        assert_eq!(
+            (number(&error, "line"), number(&error, "column")),
+            (7.0, 3.0)
+        );
+        // The largest size a trace may hold is past the largest block of wasm32's heap
+        // (`MAX_SIZE`, 2^31 − 8): the heap refuses line 6 without growing anything.
+        p.load_trace("0\n2\n2\n1\na 0 8\na 1 2147483647\n").unwrap();
+        let error = p.replay_trace(10, 1).unwrap_err();
+        assert_eq!(number(&error, "line"), 6.0);
+        assert!(Reflect::get(&error, &"column".into()).unwrap().is_null());
+        assert!(message(error).starts_with("line 6 (`a 1 2147483647`): "));
+        assert!(
+            message(p.replay_trace(10, 1).unwrap_err()).starts_with("no trace is loaded"),
+            "a failed replay ends it"
+        );
+        assert_eq!(p.heap().blocks().count(), 1, "the first allocation stays");
+    }
+
+    #[wasm_bindgen_test]
+    fn the_block_table_names_its_fields_and_stride() {
+        let shape = block_table().unwrap();
+        let fields: Vec<String> = Array::from(&Reflect::get(&shape, &"fields".into()).unwrap())
+            .iter()
+            .map(|f| f.as_string().unwrap())
+            .collect();
+        assert_eq!(fields, LAYOUT_FIELDS);
+        assert_eq!(number(&shape, "stride") as usize, layout_stride());
+        assert_eq!(number(&shape, "stride") as usize, fields.len());
+        assert_eq!(number(&shape, "freeFlag") as u32, LAYOUT_FREE);
+        // A free block's row, read by the names.
+        let mut p = seed();
+        let a = p.alloc(JsValue::from(24)).unwrap();
+        p.alloc(JsValue::from(8)).unwrap();
+        p.free(Reflect::get(&a, &"address".into()).unwrap())
+            .unwrap();
+        let rows = table(&mut p);
+        let at = |name: &str| rows[fields.iter().position(|f| f == name).unwrap()];
+        assert_eq!(at("size"), 24);
+        assert_eq!(at("data") - at("header"), HEADER_SIZE as u32);
+        assert_eq!(at("flags") & LAYOUT_FREE, LAYOUT_FREE);
+        assert_eq!(at("next"), rows[fields.len()], "the next row's header");
+    }
+
+    #[wasm_bindgen_test]
+    fn the_constants_are_the_allocators_on_wasm32() {
+        let c = constants().unwrap();
+        assert_eq!(number(&c, "headerSize") as usize, HEADER_SIZE);
+        assert_eq!(number(&c, "headerSize"), 8.0, "two 32-bit words");
+        assert_eq!(number(&c, "align") as usize, brkalloc::ALIGN);
+        assert_eq!(number(&c, "minData") as usize, brkalloc::MIN_DATA);
+        assert_eq!(number(&c, "maxSize") as usize, brkalloc::MAX_SIZE);
+        assert_eq!(number(&c, "pageSize"), 65536.0);
+        assert_eq!(number(&c, "maxSegments") as usize, brkalloc::MAX_SEGMENTS);
+        assert_eq!(
+            number(&c, "trimThreshold") as usize,
+            brkalloc::TRIM_THRESHOLD
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn the_policies_come_in_the_order_of_policy_all_with_their_words() {
+        let list = Array::from(&policies().unwrap());
+        let names: Vec<String> = list
+            .iter()
+            .map(|p| {
+                Reflect::get(&p, &"name".into())
+                    .unwrap()
+                    .as_string()
+                    .unwrap()
+            })
+            .collect();
+        let all: Vec<&str> = Policy::ALL.iter().map(|p| p.name()).collect();
+        assert_eq!(names, all);
+        let segregated = list.get(4);
+        let words = Reflect::get(&segregated, &"words".into()).unwrap();
+        assert_eq!(words.as_string().as_deref(), Some("the segregated lists"));
+        for p in list.iter() {
+            for key in ["label", "summary"] {
+                let text = Reflect::get(&p, &key.into()).unwrap().as_string().unwrap();
+                assert!(!text.is_empty(), "{key}");
+            }
+        }
+    }
+
+    /// The page's narration writes a call as the playground's error messages start it.
+    #[wasm_bindgen_test]
+    fn call_text_writes_a_call_as_the_error_messages_do() {
+        let js = |x: &str| js_sys::JSON::parse(x).unwrap();
+        let text = |op: &str, args: &[JsValue]| call_text(op, args.to_vec()).unwrap();
+        assert_eq!(text("malloc", &[JsValue::from(24)]), "malloc(24)");
+        assert_eq!(text("malloc", &[JsValue::from(" 24 ")]), "malloc(24)");
+        assert_eq!(text("malloc", &[JsValue::from("abc")]), "malloc(\"abc\")");
+        assert_eq!(text("malloc", &[]), "malloc()");
+        assert_eq!(
+            text("free", &[JsValue::from(1_114_120)]),
+            "free(0x00110008)"
+        );
+        assert_eq!(
+            text("realloc", &[JsValue::from(1_114_120), JsValue::from(2.5)]),
+            "realloc(0x00110008, 2.5)"
+        );
+        assert_eq!(text("calloc", &[js("[1]"), js("{}")]), "calloc([…], {…})");
+        // The same text the refusal starts with.
+        let mut p = seed();
+        for (op, args) in [
+            ("malloc", alloc::vec![JsValue::from(-1)]),
+            ("calloc", alloc::vec![JsValue::from(2), JsValue::from("x")]),
+            ("free", alloc::vec![JsValue::from(0x10)]),
+        ] {
+            let e = match op {
+                "malloc" => message(p.alloc(args[0].clone()).unwrap_err()),
+                "calloc" => message(p.calloc(args[0].clone(), args[1].clone()).unwrap_err()),
+                _ => message(p.free(args[0].clone()).unwrap_err()),
+            };
+            let call = call_text(op, args).unwrap();
+            assert!(
+                e.starts_with(&format!("{call}: ")),
+                "{e:?} starts with {call:?}"
+            );
+        }
+        assert!(message(call_text("alloc", alloc::vec![]).unwrap_err())
+            .starts_with("unknown function \"alloc\""));
+    }
+
+    #[wasm_bindgen_test]
+    fn step_text_writes_a_step_as_c_and_the_scenario_language_do() {
+        let step = |op: &str, args: &[JsValue], name: Option<&str>| {
+            step_text(op, args.to_vec(), name.map(String::from)).unwrap()
+        };
+        assert_eq!(
+            step("malloc", &[JsValue::from(16)], Some("a")),
+            "a = malloc(16)"
+        );
+        assert_eq!(
+            step("calloc", &[JsValue::from(4), JsValue::from(8)], None),
+            "calloc(4, 8)"
+        );
+        assert_eq!(
+            step(
+                "realloc",
+                &[JsValue::from("a"), JsValue::from(32)],
+                Some("b")
+            ),
+            "b = realloc(a, 32)"
+        );
+        assert_eq!(
+            step("free", &[JsValue::from(1_114_120)], None),
+            "free(0x00110008)"
+        );
+        assert_eq!(
+            step("free", &[JsValue::from("(result of step 3)")], None),
+            "free((result of step 3))"
+        );
+        // The scenario language writes its statements the same way.
+        let scenario = crate::scenario::parse("a = malloc(16)\nb = realloc(a, 32)").unwrap();
+        assert_eq!(scenario.steps[1].stmt.to_string(), "b = realloc(a, 32)");
+        assert_eq!(address_text(1_114_120.0), "0x00110008");
+        assert_eq!(address_text(-1.0), "-1");
+        assert_eq!(bytes_text(1.0), "1 byte");
+        assert_eq!(bytes_text(65536.0), "65,536 bytes");
+    }
+
+    /// `totals()` is `snapshot().totals`, without the snapshot.
+    #[wasm_bindgen_test]
+    fn totals_are_the_snapshots_totals() {
+        let mut p = seed();
+        let a = p.alloc(JsValue::from(40)).unwrap();
+        p.alloc(JsValue::from(8)).unwrap();
+        p.alloc(JsValue::from(24)).unwrap();
+        p.free(Reflect::get(&a, &"address".into()).unwrap())
+            .unwrap();
+        let totals = p.totals().unwrap();
+        let snapshot = p.snapshot().unwrap();
+        let from_snapshot = Reflect::get(&snapshot, &"totals".into()).unwrap();
+        assert_eq!(
+            js_sys::JSON::stringify(&totals).unwrap().as_string(),
+            js_sys::JSON::stringify(&from_snapshot).unwrap().as_string()
+        );
+        assert_eq!(number(&totals, "freeBlocks"), 1.0);
+        assert_eq!(number(&totals, "free"), 40.0);
+        assert_eq!(number(&totals, "segments"), 1.0);
+        // One free block: nothing is scattered.
+        assert_eq!(number(&totals, "fragmentation"), 0.0);
     }
 }

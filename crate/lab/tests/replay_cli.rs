@@ -1,6 +1,7 @@
 //! The `brkalloc` command line, run as a user would: replaying traces (as text, as JSON, with a
 //! diagram), refusing malformed traces and bad arguments with exit code 2 and nothing on
-//! standard output, and replaying a generated trace of 100,000 operations.
+//! standard output, each command's help, and replaying a generated trace of 100,000
+//! operations.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::path::PathBuf;
@@ -247,6 +248,9 @@ fn running_out_of_memory_exits_1_naming_the_line() {
     );
 }
 
+/// Usage errors take clap's usual form (its wording, exit 2, nothing on standard output);
+/// what is wrong with the *content* of an argument (an unknown policy or kind, a number that is
+/// not one, a file that cannot be read) keeps its own sentence.
 #[test]
 fn bad_arguments_give_a_usage_error() {
     let short = traces("short.rep");
@@ -257,24 +261,24 @@ fn bad_arguments_give_a_usage_error() {
         ),
         (
             vec!["replay", short.as_str(), "--fast"],
-            "`--fast` is not an option of `replay`",
+            "unexpected argument '--fast'",
         ),
         (
             vec!["replay", short.as_str(), "--policy"],
-            "`--policy` needs a value",
+            "a value is required for '--policy <P>'",
         ),
         (
             vec!["replay", short.as_str(), "--json", "--diagram"],
-            "cannot be combined",
+            "cannot be used with",
         ),
         (
             vec!["replay", short.as_str(), "--series", "ten"],
             "`ten` is not one",
         ),
-        (vec!["replay"], "needs a trace file"),
+        (vec!["replay"], "required arguments were not provided"),
         (
             vec!["replay", short.as_str(), short.as_str()],
-            "one too many",
+            "unexpected argument",
         ),
         (
             vec!["replay", "/no/such/file.rep"],
@@ -284,10 +288,10 @@ fn bad_arguments_give_a_usage_error() {
             vec!["gen", "spiral", "--ops", "10"],
             "unknown kind `spiral`",
         ),
-        (vec!["gen", "random"], "needs `--ops N`"),
+        (vec!["gen", "random"], "--ops <N>"),
         (vec!["gen", "random", "--ops", "-3"], "`-3` is not one"),
-        (vec!["frobnicate"], "unknown command `frobnicate`"),
-        (vec![], "no command given"),
+        (vec!["frobnicate"], "unrecognized subcommand 'frobnicate'"),
+        (vec![], "Usage: brkalloc replay FILE.rep"),
     ] {
         let output = brkalloc(&args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
@@ -306,6 +310,39 @@ fn help_describes_both_commands() {
         assert!(text.contains("brkalloc replay FILE.rep"), "{text}");
         assert!(text.contains("brkalloc gen KIND --ops N"), "{text}");
     }
+}
+
+#[test]
+fn each_command_has_its_own_help() {
+    let output = brkalloc(&["replay", "--help"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for part in [
+        "Usage: brkalloc replay",
+        "--policy",
+        "--seed-preset",
+        "--fill",
+        "--series",
+        "--reserve",
+        "--json",
+        "--diagram",
+        "segregated",
+    ] {
+        assert!(text.contains(part), "`{part}` in\n{text}");
+    }
+    let output = brkalloc(&["gen", "--help"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for part in ["Usage: brkalloc gen", "--ops", "--seed", "-o, --output"] {
+        assert!(text.contains(part), "`{part}` in\n{text}");
+    }
+    for kind in Kind::ALL {
+        assert!(text.contains(kind.name()), "{kind} in\n{text}");
+        assert!(text.contains(kind.summary()), "{kind} in\n{text}");
+    }
+    let output = brkalloc(&["help", "replay"]);
+    assert!(output.status.success());
+    assert!(stdout(&output).contains("--seed-preset"));
 }
 
 #[test]

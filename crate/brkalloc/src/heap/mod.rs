@@ -396,32 +396,17 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         }
     }
 
-    /// The heap's totals: blocks, bytes and the free end, in one walk of the chain.
+    /// The heap's totals: blocks, bytes and the free end, in one walk of the chain. The
+    /// block and byte counts are [`Stats::from_blocks`] of [`blocks`](Heap::blocks); the rest
+    /// comes from the heap's own records: `segments` from its segment table (which also counts
+    /// a segment whose blocks were all given back), `pages` from the backend.
     pub fn stats(&self) -> Stats {
-        let mut s = Stats {
-            heap_start: self.heap_start(),
-            brk: self.brk(),
+        Stats {
             segments: self.segments.len(),
             pages: self.brk.pages(),
             stranded: self.stranded,
-            ..Stats::default()
-        };
-        let mut used_end = s.heap_start;
-        for b in self.blocks() {
-            s.blocks += 1;
-            s.heap_bytes += HEADER_SIZE + b.size;
-            if b.free {
-                s.free_blocks += 1;
-                s.free_bytes += b.size;
-                s.largest_free = s.largest_free.max(b.size);
-            } else {
-                s.used_blocks += 1;
-                s.used_bytes += b.size;
-                used_end = b.data + b.size;
-            }
+            ..Stats::from_blocks(self.heap_start(), self.brk(), self.blocks())
         }
-        s.last_used_end = used_end;
-        s
     }
 
     /// The data bytes of the used block whose data is at `ptr`.
@@ -704,6 +689,67 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// The totals of `blocks`, a chain in chain order, of a heap from `heap_start` to `brk`:
+    /// block and byte counts, the largest free block, the end of the last used block, and
+    /// `segments` as the runs of adjacent blocks the chain shows. This is what
+    /// [`Heap::stats`] adds up, written once so that blocks copied out of a heap (as
+    /// [`BrkAlloc::copy_into`](crate::BrkAlloc::copy_into) copies them, to be read without the
+    /// allocator's lock) give the same totals, [`fragmentation`](Stats::fragmentation)
+    /// included. What a chain cannot tell is left for the caller: `pages` is `None` and
+    /// `stranded` is `false`.
+    ///
+    /// ```
+    /// use brkalloc::{ArenaBreak, Heap, Options, Stats};
+    /// use core::mem::MaybeUninit;
+    ///
+    /// let mut buffer = [MaybeUninit::new(0u8); 4096];
+    /// let mut heap = Heap::new(ArenaBreak::new(&mut buffer), Options::SEED);
+    /// let a = heap.alloc(64).unwrap();
+    /// heap.alloc(8).unwrap();
+    /// heap.free(a.as_ptr()).unwrap();
+    /// let copied: Vec<_> = heap.blocks().collect();
+    /// let stats = Stats::from_blocks(heap.heap_start(), heap.brk(), copied);
+    /// assert_eq!((stats.blocks, stats.free_blocks, stats.free_bytes), (2, 1, 64));
+    /// assert_eq!(stats.fragmentation(), 0.0, "one free block: nothing scattered");
+    /// assert_eq!(stats.segments, 1);
+    /// assert_eq!(
+    ///     Stats { pages: None, ..heap.stats() },
+    ///     stats,
+    ///     "the same totals as the heap's own walk"
+    /// );
+    /// ```
+    pub fn from_blocks(
+        heap_start: usize,
+        brk: usize,
+        blocks: impl IntoIterator<Item = BlockInfo>,
+    ) -> Stats {
+        let mut s = Stats {
+            heap_start,
+            brk,
+            last_used_end: heap_start,
+            ..Stats::default()
+        };
+        let mut run_end = None;
+        for b in blocks {
+            if run_end != Some(b.header) {
+                s.segments += 1;
+            }
+            run_end = Some(b.data + b.size);
+            s.blocks += 1;
+            s.heap_bytes += HEADER_SIZE + b.size;
+            if b.free {
+                s.free_blocks += 1;
+                s.free_bytes += b.size;
+                s.largest_free = s.largest_free.max(b.size);
+            } else {
+                s.used_blocks += 1;
+                s.used_bytes += b.size;
+                s.last_used_end = b.data + b.size;
+            }
+        }
+        s
+    }
+
     /// External fragmentation: 1 − largest free block / all free bytes, from 0 (the free
     /// bytes are one block) towards 1 (they are scattered in many small ones); 0 when nothing
     /// is free.

@@ -26,19 +26,13 @@ impl crate::observer::Observer for Recorder {
     }
 }
 
-/// A small deterministic generator, so that Miri can run these too.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+/// The project's one random-number generator (SplitMix64, `crate/lab/src/rng.rs`), included
+/// by path: the allocator does not export one, and cannot depend on the lab. Deterministic and
+/// allocation-free, so that Miri runs these too.
+#[allow(dead_code)]
+#[path = "../../../lab/src/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn all_options() -> Vec<Options> {
     let mut v = Vec::new();
@@ -58,17 +52,17 @@ fn all_options() -> Vec<Options> {
 fn churn(options: Options, seed: u64, steps: usize) {
     let mut buf = vec![MaybeUninit::new(0u8); if cfg!(miri) { 1 << 14 } else { 1 << 20 }];
     let mut heap = Heap::new(ArenaBreak::new(&mut buf), options);
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut live: Vec<(*mut u8, usize, u8)> = Vec::new();
     for step in 0..steps {
         let op = rng.below(10);
         if op < 5 || live.is_empty() {
             let size = match rng.below(4) {
-                0 => rng.below(16) as usize,
-                1 => rng.below(200) as usize,
-                2 => rng.below(2000) as usize,
-                _ if cfg!(miri) => rng.below(300) as usize,
-                _ => rng.below(20000) as usize,
+                0 => rng.below(16),
+                1 => rng.below(200),
+                2 => rng.below(2000),
+                _ if cfg!(miri) => rng.below(300),
+                _ => rng.below(20000),
             };
             let max_shift = if cfg!(miri) {
                 7
@@ -87,14 +81,14 @@ fn churn(options: Options, seed: u64, steps: usize) {
                 live.push((p.as_ptr(), size, fill));
             }
         } else if op < 8 {
-            let i = rng.below(live.len() as u64) as usize;
+            let i = rng.below(live.len());
             let (a, size, fill) = live.swap_remove(i);
             verify(&heap, a, size, fill);
             heap.free(a).unwrap();
         } else {
-            let i = rng.below(live.len() as u64) as usize;
+            let i = rng.below(live.len());
             let (a, size, fill) = live[i];
-            let new_size = rng.below(if cfg!(miri) { 300 } else { 4000 }) as usize;
+            let new_size = rng.below(if cfg!(miri) { 300 } else { 4000 });
             match heap.realloc(a, new_size) {
                 Ok(p) => {
                     verify(&heap, p.as_ptr(), size.min(new_size), fill);
@@ -155,13 +149,13 @@ fn random_operations_exercise_every_kind_of_step() {
         Options::DEFAULT,
         Recorder::default(),
     );
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let mut live = Vec::new();
     for _ in 0..if cfg!(miri) { 60 } else { 400 } {
         if rng.below(2) == 0 || live.is_empty() {
-            live.push(heap.alloc(rng.below(300) as usize).unwrap().as_ptr());
+            live.push(heap.alloc(rng.below(300)).unwrap().as_ptr());
         } else {
-            let i = rng.below(live.len() as u64) as usize;
+            let i = rng.below(live.len());
             heap.free(live.swap_remove(i)).unwrap();
         }
         heap.check().unwrap();

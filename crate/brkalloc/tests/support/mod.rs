@@ -1045,34 +1045,13 @@ impl Observer for Recorder {
     }
 }
 
-/// A small deterministic generator (SplitMix64), so seeded runs need no crate and run under Miri.
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator from a seed.
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..=max`.
-    pub fn upto(&mut self, max: usize) -> usize {
-        (self.next_u64() % (max as u64 + 1)) as usize
-    }
-
-    /// True with probability `percent` in 100.
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.next_u64() % 100 < percent
-    }
-}
+/// The project's one random-number generator (SplitMix64, `crate/lab/src/rng.rs`), included by
+/// path so that the allocator's tests and the fuzz targets (which include this file) draw from
+/// the same definition as the trace generator, without the allocator exporting one or
+/// depending on the lab. Seeded runs need no crate and run under Miri.
+#[path = "../../../lab/src/rng.rs"]
+mod rng;
+pub use rng::Rng;
 
 /// A size up to `max`, mostly small: most programs allocate small blocks.
 pub fn random_size(rng: &mut Rng, max: usize) -> usize {

@@ -1,66 +1,187 @@
 //! `brkalloc`, the command line: replays malloc-lab traces through the allocator natively and
 //! reports how well it used memory, draws the heap it leaves, and writes generated traces.
 //!
-//! Everything is computed before anything is printed, so a failure leaves standard output
-//! empty: scripts can trust that whatever they read there is complete.
+//! This file only reads the arguments (with clap) and the trace file, and prints: the replay,
+//! the reports and the drawing are the lab library's ([`brkalloc_lab::report`]), the traces
+//! its [`brkalloc_lab::trace`]. Everything is computed before anything is printed, so a failure
+//! leaves standard output empty: scripts can trust that whatever they read there is complete.
+//!
+//! Exit status: 0 on success; 1 when the allocator fails during a replay (out of memory,
+//! damaged data); 2 for a usage error (clap's, with its usual message) or a trace that cannot
+//! be read or is malformed.
 
-use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
-use std::time::Instant;
 
-use brkalloc::{Break, Heap, Options, Policy};
-use brkalloc_lab::snapshot::Snapshot;
-use brkalloc_lab::trace::{self, Kind, ReplayOptions, ReplayStats, Trace};
+use clap::{Args, Parser, Subcommand};
 
-const USAGE: &str = "\
-brkalloc: replay malloc-lab traces through the brkalloc allocator, and make them
+use brkalloc::Policy;
+use brkalloc_lab::report::{self, Request, RunError};
+use brkalloc_lab::trace::{self, Kind, ReplayOptions, Trace};
+use brkalloc_lab::wording::thousands;
 
-Usage:
-  brkalloc replay FILE.rep [--policy P] [--seed-preset] [--fill] [--series N]
-                           [--reserve MIB] [--json | --diagram]
-  brkalloc gen KIND --ops N [--seed S] [-o FILE]
-  brkalloc --help
+/// Replay malloc-lab traces through the brkalloc allocator, and make them.
+#[derive(Parser)]
+#[command(
+    name = "brkalloc",
+    version,
+    subcommand_required = true,
+    override_usage = "brkalloc replay FILE.rep [OPTIONS]\n       \
+                      brkalloc gen KIND --ops N [--seed S] [-o FILE]",
+    after_help = "Exit status: 0 on success; 1 when the allocator fails during a replay (out of \
+                  memory, damaged data); 2 for a usage error, or a trace that cannot be read or \
+                  is malformed.\n\nRun `brkalloc replay --help` or `brkalloc gen --help` for \
+                  each command's options."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-replay   Runs every operation of a trace through the allocator, on a private break
-         inside an mmap reservation, and prints the number of operations, the peak
-         live data, the heap extent, the utilisation (peak live / peak extent) and
-         the operations per second.
-  FILE             a malloc-lab trace (.rep); `-` reads standard input
-  --policy P       where a request goes: first-fit (the default), next-fit,
-                   best-fit, worst-fit or segregated
-  --seed-preset    the classic allocator exactly: no splitting, no coalescing, and
-                   only the last block gives memory back (with any --policy)
-  --fill           write a pattern into every block and check it on free and realloc
-  --series N       also sample extent, live data and fragmentation every N operations
-  --reserve MIB    address space to reserve for the heap, in MiB (default 1024)
-  --json           print the results as one JSON object
-  --diagram        draw the heap left at the end: headers, data, next pointers,
-                   heap start and break
+#[derive(Subcommand)]
+enum Command {
+    /// Replay a trace through the allocator and measure how well it used memory.
+    ///
+    /// Runs every operation of the trace on a private break inside an mmap reservation, and
+    /// prints the number of operations, the peak live data, the heap extent, the utilisation
+    /// (peak live / peak extent) and the operations per second.
+    Replay(ReplayArgs),
+    /// Write a generated trace: the same for the same KIND, N and S.
+    Gen(GenArgs),
+}
 
-gen      Writes a generated trace, the same for the same KIND, N and S.
-  KIND             random       random sizes with random lifetimes
-                   small-large  small and large blocks alternately, then the large freed
-                   grow         one block grown by realloc again and again among others
-                   coalesce     runs of neighbours freed in turn, then one request for the run
-  --ops N          how many operations
-  --seed S         the generator's seed (default 1)
-  -o FILE          write to FILE instead of standard output
+#[derive(Args)]
+struct ReplayArgs {
+    /// A malloc-lab trace (.rep); `-` reads standard input.
+    #[arg(value_name = "FILE.rep")]
+    file: String,
 
-Exit status: 0 on success; 1 when the allocator fails during a replay (out of memory,
-damaged data); 2 for a usage error, or a trace that cannot be read or is malformed.
-";
+    /// Where a request goes.
+    #[arg(long, value_name = "P", value_parser = parse_policy, default_value = "first-fit",
+          long_help = policy_help())]
+    policy: Policy,
+
+    /// The classic allocator exactly: no splitting, no coalescing, and only the last block
+    /// gives memory back (with any --policy).
+    #[arg(long)]
+    seed_preset: bool,
+
+    /// Write a pattern into every block and check it on free and realloc.
+    #[arg(long)]
+    fill: bool,
+
+    /// Also sample extent, live data and fragmentation every N operations.
+    #[arg(long, value_name = "N", value_parser = parse_every)]
+    series: Option<usize>,
+
+    /// Address space to reserve for the heap, in MiB.
+    #[arg(long, value_name = "MIB", default_value = "1024", value_parser = parse_reserve)]
+    reserve: usize,
+
+    /// Print the results as one JSON object.
+    #[arg(long, conflicts_with = "diagram")]
+    json: bool,
+
+    /// Draw the heap left at the end: headers, data, next pointers, heap start and break.
+    #[arg(long)]
+    diagram: bool,
+}
+
+#[derive(Args)]
+struct GenArgs {
+    /// The shape of the trace.
+    #[arg(value_name = "KIND", value_parser = parse_kind, long_help = kind_help())]
+    kind: Kind,
+
+    /// How many operations.
+    #[arg(long, value_name = "N", value_parser = parse_ops, allow_negative_numbers = true)]
+    ops: usize,
+
+    /// The generator's seed.
+    #[arg(long, value_name = "S", default_value = "1", value_parser = parse_seed)]
+    seed: u64,
+
+    /// Write to FILE instead of standard output (`-`: standard output).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<String>,
+}
+
+/// The policies, for `--help`, from the allocator's own list.
+fn policy_help() -> String {
+    let names: Vec<&str> = Policy::ALL.iter().map(|p| p.name()).collect();
+    format!("Where a request goes: {}.", names.join(", "))
+}
+
+/// The kinds of trace and what each is, for `--help`, from the generator's own list.
+fn kind_help() -> String {
+    let kinds: Vec<String> = Kind::ALL
+        .iter()
+        .map(|k| format!("  {:<12} {}", k.name(), k.summary()))
+        .collect();
+    format!("The shape of the trace:\n{}", kinds.join("\n"))
+}
+
+/// A whole number as typed on the command line, `_` separators allowed (`1_000_000`).
+fn whole(text: &str, what: &str) -> Result<u64, String> {
+    text.replace('_', "")
+        .parse()
+        .map_err(|_| format!("expected {what}, as a whole number; `{text}` is not one"))
+}
+
+fn parse_policy(name: &str) -> Result<Policy, String> {
+    Policy::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Policy::ALL.iter().map(|p| p.name()).collect();
+        format!(
+            "unknown policy `{name}`: expected one of {}",
+            names.join(", ")
+        )
+    })
+}
+
+fn parse_kind(name: &str) -> Result<Kind, String> {
+    Kind::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+        format!(
+            "unknown kind `{name}`: expected one of {}",
+            names.join(", ")
+        )
+    })
+}
+
+fn parse_every(text: &str) -> Result<usize, String> {
+    match whole(text, "a number of operations")? {
+        0 => Err("a number of operations above 0 is needed".into()),
+        n => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+    }
+}
+
+fn parse_reserve(text: &str) -> Result<usize, String> {
+    let mib = whole(text, "a size in MiB")?;
+    let most = (usize::MAX >> 20) as u64;
+    if mib == 0 || mib > most {
+        return Err(format!(
+            "{mib} MiB is out of range: give between 1 and {most}"
+        ));
+    }
+    // In range, as checked: the shift cannot overflow.
+    Ok((mib as usize) << 20)
+}
+
+fn parse_ops(text: &str) -> Result<usize, String> {
+    let n = whole(text, "a number of operations")?;
+    usize::try_from(n).map_err(|_| format!("{n} operations is more than this machine can hold"))
+}
+
+fn parse_seed(text: &str) -> Result<u64, String> {
+    whole(text, "a seed")
+}
 
 /// Why the command failed, and so its exit status.
 enum Failure {
-    /// The command line or the input is wrong (exit 2).
+    /// The input is wrong: a file that cannot be read or a trace that is malformed (exit 2).
     Input(String),
     /// The allocator failed during a replay (exit 1).
     Replay(String),
-}
-
-fn usage_error(message: impl std::fmt::Display) -> Failure {
-    Failure::Input(format!("{message}\nRun `brkalloc --help` for usage."))
 }
 
 /// What to write where, once everything has succeeded.
@@ -70,17 +191,14 @@ struct Output {
 }
 
 fn main() -> ExitCode {
-    let mut args = Vec::new();
-    for arg in std::env::args_os().skip(1) {
-        match arg.into_string() {
-            Ok(arg) => args.push(arg),
-            Err(arg) => {
-                eprintln!("brkalloc: the argument {arg:?} is not valid UTF-8 text");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    match run(&args) {
+    // Usage errors and `--help` take clap's usual form: a message and exit 2, or the help on
+    // standard output and exit 0.
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Replay(args) => replay(args),
+        Command::Gen(args) => gen(args),
+    };
+    match result {
         Ok(output) => {
             // A closed pipe (`brkalloc gen ... | head`) is not an error worth reporting.
             let _ = io::stdout().lock().write_all(output.stdout.as_bytes());
@@ -98,187 +216,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &[String]) -> Result<Output, Failure> {
-    let Some(command) = args.first() else {
-        return Err(usage_error("no command given: use `replay` or `gen`"));
-    };
-    match command.as_str() {
-        "-h" | "--help" | "help" => Ok(Output {
-            stdout: USAGE.to_string(),
-            stderr: String::new(),
-        }),
-        "replay" => replay(&args[1..]),
-        "gen" => gen(&args[1..]),
-        other => Err(usage_error(format!(
-            "unknown command `{other}`: expected `replay` or `gen`"
-        ))),
-    }
-}
-
-/// Reads the command's arguments: flags (`--name value` or `--name=value`) and positionals.
-struct Args<'a> {
-    command: &'static str,
-    rest: std::slice::Iter<'a, String>,
-}
-
-enum Arg<'a> {
-    Flag(&'a str, Option<&'a str>),
-    Positional(&'a str),
-}
-
-impl<'a> Args<'a> {
-    fn next(&mut self) -> Option<Arg<'a>> {
-        let arg = self.rest.next()?;
-        if arg.len() > 1 && arg.starts_with('-') {
-            Some(match arg.split_once('=') {
-                Some((name, value)) if name.starts_with("--") => Arg::Flag(name, Some(value)),
-                _ => Arg::Flag(arg, None),
-            })
-        } else {
-            Some(Arg::Positional(arg))
-        }
-    }
-
-    /// The value of a flag: the part after `=`, or the next argument.
-    fn value(
-        &mut self,
-        flag: &str,
-        inline: Option<&'a str>,
-        what: &str,
-    ) -> Result<&'a str, Failure> {
-        match inline {
-            Some(value) => Ok(value),
-            None => self
-                .rest
-                .next()
-                .map(String::as_str)
-                .ok_or_else(|| usage_error(format!("`{flag}` needs a value: {}", what))),
-        }
-    }
-
-    fn number(&mut self, flag: &str, inline: Option<&'a str>, what: &str) -> Result<u64, Failure> {
-        let text = self.value(flag, inline, what)?;
-        text.replace('_', "").parse().map_err(|_| {
-            usage_error(format!(
-                "`{flag}` expects {what}, as a whole number; `{text}` is not one"
-            ))
-        })
-    }
-
-    fn no_value(&self, flag: &str, inline: Option<&str>) -> Result<(), Failure> {
-        match inline {
-            None => Ok(()),
-            Some(_) => Err(usage_error(format!("`{flag}` takes no value"))),
-        }
-    }
-
-    fn unknown(&self, flag: &str) -> Failure {
-        usage_error(format!("`{flag}` is not an option of `{}`", self.command))
-    }
-}
-
-/// Everything `replay` was asked to do.
-struct ReplayRequest {
-    file: String,
-    options: Options,
-    preset: bool,
-    replay: ReplayOptions,
-    reserve_mib: u64,
-    json: bool,
-    diagram: bool,
-}
-
-fn parse_replay_args(args: &[String]) -> Result<ReplayRequest, Failure> {
-    let mut args = Args {
-        command: "replay",
-        rest: args.iter(),
-    };
-    let mut file = None;
-    let mut policy = Policy::FirstFit;
-    let mut preset = false;
-    let mut request = ReplayRequest {
-        file: String::new(),
-        options: Options::DEFAULT,
-        preset: false,
-        replay: ReplayOptions::default(),
-        reserve_mib: 1024,
-        json: false,
-        diagram: false,
-    };
-    while let Some(arg) = args.next() {
-        match arg {
-            Arg::Positional(path) if file.is_none() => file = Some(path.to_string()),
-            Arg::Positional(extra) => {
-                return Err(usage_error(format!(
-                    "`replay` takes one trace file; `{extra}` is one too many"
-                )))
-            }
-            Arg::Flag(flag @ "--policy", inline) => {
-                let name = args.value(flag, inline, "a policy name")?;
-                policy = Policy::from_name(name).ok_or_else(|| {
-                    let names: Vec<&str> = Policy::ALL.iter().map(|p| p.name()).collect();
-                    usage_error(format!(
-                        "unknown policy `{name}`: expected one of {}",
-                        names.join(", ")
-                    ))
-                })?;
-            }
-            Arg::Flag(flag @ "--seed-preset", inline) => {
-                args.no_value(flag, inline)?;
-                preset = true;
-            }
-            Arg::Flag(flag @ "--fill", inline) => {
-                args.no_value(flag, inline)?;
-                request.replay.fill = true;
-            }
-            Arg::Flag(flag @ "--series", inline) => {
-                let every = args.number(flag, inline, "a number of operations")?;
-                if every == 0 {
-                    return Err(usage_error(
-                        "`--series` needs a number of operations above 0",
-                    ));
-                }
-                request.replay.sample_every = usize::try_from(every).unwrap_or(usize::MAX);
-            }
-            Arg::Flag(flag @ "--reserve", inline) => {
-                let mib = args.number(flag, inline, "a size in MiB")?;
-                if mib == 0 || mib > (usize::MAX >> 20) as u64 {
-                    return Err(usage_error(format!(
-                        "`--reserve {mib}` is out of range: give between 1 and {} MiB",
-                        usize::MAX >> 20
-                    )));
-                }
-                request.reserve_mib = mib;
-            }
-            Arg::Flag(flag @ "--json", inline) => {
-                args.no_value(flag, inline)?;
-                request.json = true;
-            }
-            Arg::Flag(flag @ "--diagram", inline) => {
-                args.no_value(flag, inline)?;
-                request.diagram = true;
-            }
-            Arg::Flag(flag, _) => return Err(args.unknown(flag)),
-        }
-    }
-    request.file = file.ok_or_else(|| usage_error("`replay` needs a trace file"))?;
-    if request.json && request.diagram {
-        return Err(usage_error(
-            "`--json` and `--diagram` cannot be combined: one prints JSON, the other a drawing",
-        ));
-    }
-    request.options = if preset {
-        Options {
-            policy,
-            ..Options::SEED
-        }
-    } else {
-        Options::with_policy(policy)
-    };
-    request.preset = preset;
-    Ok(request)
-}
-
 /// Reads a trace file (or standard input for `-`) and parses it.
 fn read_trace(file: &str) -> Result<Trace, Failure> {
     let bytes = if file == "-" {
@@ -290,30 +227,31 @@ fn read_trace(file: &str) -> Result<Trace, Failure> {
     } else {
         std::fs::read(file).map_err(|e| Failure::Input(format!("cannot read `{file}`: {e}")))?
     };
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-        Failure::Input(format!(
-            "{file}: line {line}: the trace is not plain text (it is not valid UTF-8)"
-        ))
-    })?;
-    trace::parse(&text).map_err(|e| Failure::Input(format!("{file}: {e}")))
+    trace::parse_bytes(&bytes).map_err(|e| Failure::Input(format!("{file}: {e}")))
 }
 
-fn replay(args: &[String]) -> Result<Output, Failure> {
-    let request = parse_replay_args(args)?;
+fn replay(args: ReplayArgs) -> Result<Output, Failure> {
+    let request = Request {
+        options: report::options(args.policy, args.seed_preset),
+        seed_preset: args.seed_preset,
+        replay: ReplayOptions {
+            fill: args.fill,
+            sample_every: args.series.unwrap_or(0),
+        },
+        reserve: args.reserve,
+        diagram: args.diagram,
+        file: args.file,
+    };
     let trace = read_trace(&request.file)?;
-    let reserve = usize::try_from(request.reserve_mib << 20).unwrap_or(usize::MAX);
-    let (stats, seconds, snapshot) = replay_native(&trace, &request, reserve)?;
-    let stdout = if request.json {
-        json_report(&request, &trace, &stats, seconds)?
+    let run = report::replay_native(&trace, &request).map_err(|e| match e {
+        RunError::Reserve(message) => Failure::Input(message),
+        RunError::Replay(e) => Failure::Replay(format!("{}: {e}", request.file)),
+    })?;
+    let stdout = if args.json {
+        report::json(&request, &trace, &run)
+            .map_err(|e| Failure::Replay(format!("cannot write JSON: {e}")))?
     } else {
-        let mut text = text_report(&request, &trace, &stats, seconds);
-        if let Some(snapshot) = snapshot {
-            text.push('\n');
-            text.push_str(&diagram(&snapshot));
-        }
-        text
+        report::text(&request, &trace, &run)
     };
     Ok(Output {
         stdout,
@@ -321,240 +259,9 @@ fn replay(args: &[String]) -> Result<Output, Failure> {
     })
 }
 
-/// Replays on the native backend: a private break in an `mmap` reservation.
-#[cfg(unix)]
-fn replay_native(
-    trace: &Trace,
-    request: &ReplayRequest,
-    reserve: usize,
-) -> Result<(ReplayStats, f64, Option<Snapshot>), Failure> {
-    let heap = Heap::new(brkalloc::MmapBreak::new(reserve), request.options);
-    replay_on(trace, request, heap)
-}
-
-/// Replays on an arena over a large vector where there is no `mmap`. The vector's capacity is
-/// never written before the heap uses it, so the system provides its pages only as needed.
-#[cfg(not(unix))]
-fn replay_native(
-    trace: &Trace,
-    request: &ReplayRequest,
-    reserve: usize,
-) -> Result<(ReplayStats, f64, Option<Snapshot>), Failure> {
-    let mut memory: Vec<u8> = Vec::new();
-    memory.try_reserve_exact(reserve).map_err(|_| {
-        Failure::Input(format!(
-            "cannot reserve {reserve} bytes for the heap; try a smaller --reserve"
-        ))
-    })?;
-    let heap = Heap::new(
-        brkalloc::ArenaBreak::new(memory.spare_capacity_mut()),
-        request.options,
-    );
-    replay_on(trace, request, heap)
-}
-
-fn replay_on<B: Break>(
-    trace: &Trace,
-    request: &ReplayRequest,
-    mut heap: Heap<B, Options>,
-) -> Result<(ReplayStats, f64, Option<Snapshot>), Failure> {
-    let start = Instant::now();
-    let result = trace::replay_with(trace, &mut heap, request.replay);
-    let seconds = start.elapsed().as_secs_f64();
-    let stats = result.map_err(|e| Failure::Replay(format!("{}: {e}", request.file)))?;
-    let snapshot = request.diagram.then(|| Snapshot::of(&heap));
-    Ok((stats, seconds, snapshot))
-}
-
-/// The allocator's options in words.
-fn describe_options(options: &Options, preset: bool) -> String {
-    let on_off = |on: bool, name: &str| {
-        if on {
-            name.to_string()
-        } else {
-            format!("no {name}")
-        }
-    };
-    format!(
-        "{}, {}, {}, {}{}",
-        options.policy,
-        on_off(options.split, "split"),
-        on_off(options.coalesce, "coalesce"),
-        on_off(options.trim, "trim"),
-        if preset { " (seed preset)" } else { "" }
-    )
-}
-
-fn backend_name() -> &'static str {
-    if cfg!(unix) {
-        "mmap"
-    } else {
-        "arena"
-    }
-}
-
-fn ops_per_second(operations: usize, seconds: f64) -> f64 {
-    if seconds > 0.0 {
-        operations as f64 / seconds
-    } else {
-        0.0
-    }
-}
-
-fn text_report(
-    request: &ReplayRequest,
-    trace: &Trace,
-    stats: &ReplayStats,
-    seconds: f64,
-) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "trace         {} ({} operations on {} ids, weight {})",
-        request.file,
-        thousands(trace.ops.len()),
-        thousands(trace.ids),
-        trace.weight
-    );
-    let _ = writeln!(
-        out,
-        "allocator     {} on the {} break",
-        describe_options(&request.options, request.preset),
-        backend_name()
-    );
-    let _ = writeln!(
-        out,
-        "operations    {} ({} alloc, {} free, {} realloc)",
-        thousands(stats.operations),
-        thousands(stats.allocs),
-        thousands(stats.frees),
-        thousands(stats.reallocs)
-    );
-    let _ = writeln!(out, "peak live     {} bytes", thousands(stats.peak_live));
-    let _ = writeln!(
-        out,
-        "heap extent   {} bytes at its peak, {} at the end",
-        thousands(stats.peak_extent),
-        thousands(stats.final_extent)
-    );
-    let _ = writeln!(
-        out,
-        "utilisation   {:.1}% (peak live / peak heap extent)",
-        stats.utilisation * 100.0
-    );
-    let _ = writeln!(
-        out,
-        "speed         {} operations per second ({:.3} ms in all{})",
-        thousands(ops_per_second(stats.operations, seconds).round() as usize),
-        seconds * 1000.0,
-        if request.replay.fill {
-            ", pattern checks included"
-        } else {
-            ""
-        }
-    );
-    if !stats.series.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{:>12} {:>14} {:>14} {:>14}",
-            "operation", "extent", "live", "fragmentation"
-        );
-        for s in &stats.series {
-            let _ = writeln!(
-                out,
-                "{:>12} {:>14} {:>14} {:>13.1}%",
-                thousands(s.op),
-                thousands(s.extent),
-                thousands(s.live),
-                s.fragmentation * 100.0
-            );
-        }
-    }
-    out
-}
-
-fn json_report(
-    request: &ReplayRequest,
-    trace: &Trace,
-    stats: &ReplayStats,
-    seconds: f64,
-) -> Result<String, Failure> {
-    let internal = |e: serde_json::Error| Failure::Replay(format!("cannot write JSON: {e}"));
-    let mut value = serde_json::to_value(stats).map_err(internal)?;
-    if let Some(object) = value.as_object_mut() {
-        object.insert("trace".into(), request.file.clone().into());
-        object.insert("ids".into(), trace.ids.into());
-        object.insert("weight".into(), trace.weight.into());
-        object.insert(
-            "options".into(),
-            serde_json::to_value(brkalloc_lab::json::OptionsJson(request.options))
-                .map_err(internal)?,
-        );
-        object.insert("seedPreset".into(), request.preset.into());
-        object.insert("backend".into(), backend_name().into());
-        object.insert("fill".into(), request.replay.fill.into());
-        object.insert("seconds".into(), seconds.into());
-        object.insert(
-            "opsPerSecond".into(),
-            ops_per_second(stats.operations, seconds).into(),
-        );
-    }
-    let mut text = serde_json::to_string(&value).map_err(internal)?;
-    text.push('\n');
-    Ok(text)
-}
-
-fn gen(args: &[String]) -> Result<Output, Failure> {
-    let mut args = Args {
-        command: "gen",
-        rest: args.iter(),
-    };
-    let mut kind = None;
-    let mut ops = None;
-    let mut seed = 1;
-    let mut file = None;
-    let kinds = || {
-        Kind::ALL
-            .iter()
-            .map(|k| k.name())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    while let Some(arg) = args.next() {
-        match arg {
-            Arg::Positional(name) if kind.is_none() => {
-                kind = Some(Kind::from_name(name).ok_or_else(|| {
-                    usage_error(format!(
-                        "unknown kind `{name}`: expected one of {}",
-                        kinds()
-                    ))
-                })?);
-            }
-            Arg::Positional(extra) => {
-                return Err(usage_error(format!(
-                    "`gen` takes one kind; `{extra}` is one too many"
-                )))
-            }
-            Arg::Flag(flag @ "--ops", inline) => {
-                let n = args.number(flag, inline, "a number of operations")?;
-                ops = Some(usize::try_from(n).map_err(|_| {
-                    usage_error(format!("`--ops {n}` is more than this machine can hold"))
-                })?);
-            }
-            Arg::Flag(flag @ "--seed", inline) => {
-                seed = args.number(flag, inline, "a seed")?;
-            }
-            Arg::Flag(flag @ ("-o" | "--output"), inline) => {
-                file = Some(args.value(flag, inline, "a file to write")?.to_string());
-            }
-            Arg::Flag(flag, _) => return Err(args.unknown(flag)),
-        }
-    }
-    let kind =
-        kind.ok_or_else(|| usage_error(format!("`gen` needs a kind: one of {}", kinds())))?;
-    let ops = ops.ok_or_else(|| usage_error("`gen` needs `--ops N`: how many operations"))?;
-    let text = trace::generate(kind, ops, seed).to_rep_string();
-    match file.filter(|f| f != "-") {
+fn gen(args: GenArgs) -> Result<Output, Failure> {
+    let text = trace::generate(args.kind, args.ops, args.seed).to_rep_string();
+    match args.output.filter(|f| f != "-") {
         None => Ok(Output {
             stdout: text,
             stderr: String::new(),
@@ -565,147 +272,24 @@ fn gen(args: &[String]) -> Result<Output, Failure> {
             Ok(Output {
                 stdout: String::new(),
                 stderr: format!(
-                    "wrote {} operations ({kind}, seed {seed}) to {path}\n",
-                    thousands(ops)
+                    "wrote {} operations ({}, seed {}) to {path}\n",
+                    thousands(args.ops),
+                    args.kind,
+                    args.seed
                 ),
             })
         }
     }
 }
 
-/// `1234567` as `1,234,567`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
 
-/// Blocks drawn at each end of a long chain; the ones between are summed up on one line.
-const DIAGRAM_ENDS: usize = 4;
-/// Width of a block's box, borders included.
-const BOX_WIDTH: usize = 44;
-/// Column of the `next` arrow that leads down to the following block.
-const ARROW_COLUMN: usize = 13;
-
-/// Draws the heap as a column of boxes, one a block, from the heap start down to the break:
-/// each a header and its data, linked by their `next` arrows.
-fn diagram(s: &Snapshot) -> String {
-    let mut out = String::new();
-    if s.blocks.is_empty() {
-        let _ = writeln!(
-            out,
-            "The heap is empty: heap start = program break = 0x{:x}.",
-            s.brk
-        );
-        return out;
+    /// clap's own consistency checks of the argument definitions.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
     }
-    let count = s.blocks.len();
-    let border = format!("+--------+{}+", "-".repeat(BOX_WIDTH - 11));
-    let arrow_pad = " ".repeat(ARROW_COLUMN);
-    let _ = writeln!(out, "heap start 0x{:x}", s.heap_start);
-    let _ = writeln!(out, "|\nv");
-    let shown =
-        |i: usize| count <= 2 * DIAGRAM_ENDS + 1 || i < DIAGRAM_ENDS || i >= count - DIAGRAM_ENDS;
-    let mut i = 0;
-    while i < count {
-        if !shown(i) {
-            let hidden = &s.blocks[i..count - DIAGRAM_ENDS];
-            let free: Vec<_> = hidden.iter().filter(|b| b.free).collect();
-            let used_bytes: usize = hidden.iter().filter(|b| !b.free).map(|b| b.size).sum();
-            let free_bytes: usize = free.iter().map(|b| b.size).sum();
-            let _ = writeln!(
-                out,
-                "{arrow_pad}:   ... {} more blocks: {} used ({} bytes), {} free ({} bytes) ...",
-                thousands(hidden.len()),
-                thousands(hidden.len() - free.len()),
-                thousands(used_bytes),
-                thousands(free.len()),
-                thousands(free_bytes)
-            );
-            let _ = writeln!(out, "{arrow_pad}|\n{arrow_pad}v");
-            i = count - DIAGRAM_ENDS;
-            continue;
-        }
-        let b = &s.blocks[i];
-        let last = i + 1 == count;
-        let _ = writeln!(
-            out,
-            "{border}  block {} of {}, header at 0x{:x} (heap start + {})",
-            thousands(i + 1),
-            thousands(count),
-            b.header,
-            thousands(b.header - s.heap_start)
-        );
-        let data = format!(
-            " data: {} bytes, {}",
-            thousands(b.size),
-            if b.free { "free" } else { "used" }
-        );
-        let data_width = BOX_WIDTH - 11;
-        let _ = writeln!(out, "| header |{data:<data_width$}|");
-        if last {
-            let _ = writeln!(out, "| {:<w$}|", "next = null", w = BOX_WIDTH - 3);
-            let _ = writeln!(out, "{border}");
-        } else {
-            let _ = writeln!(
-                out,
-                "| next --+---+{}|",
-                " ".repeat(BOX_WIDTH - ARROW_COLUMN - 2)
-            );
-            let _ = writeln!(
-                out,
-                "+--------+---|{}+",
-                "-".repeat(BOX_WIDTH - ARROW_COLUMN - 2)
-            );
-            let end = b.data + b.size;
-            if b.next != end {
-                let _ = writeln!(
-                    out,
-                    "{arrow_pad}|  next jumps over a gap of {} bytes: a new segment starts",
-                    thousands(b.next.saturating_sub(end))
-                );
-            }
-            if shown(i + 1) {
-                let _ = writeln!(out, "{arrow_pad}v");
-            } else {
-                let _ = writeln!(out, "{arrow_pad}|");
-            }
-        }
-        i += 1;
-    }
-    let _ = writeln!(out, "{}^", " ".repeat(BOX_WIDTH - 1));
-    let _ = writeln!(
-        out,
-        "{}program break 0x{:x} (heap start + {})",
-        " ".repeat(BOX_WIDTH - 1),
-        s.brk,
-        thousands(s.brk - s.heap_start)
-    );
-    let t = &s.totals;
-    let _ = writeln!(
-        out,
-        "\n{} blocks ({} used, {} free) in {} segment{}: {} bytes used, {} free, {} in headers;",
-        thousands(t.blocks),
-        thousands(t.blocks - t.free_blocks),
-        thousands(t.free_blocks),
-        s.segments.len(),
-        if s.segments.len() == 1 { "" } else { "s" },
-        thousands(t.used),
-        thousands(t.free),
-        thousands(t.overhead)
-    );
-    let _ = writeln!(
-        out,
-        "largest free block {} bytes; fragmentation {:.1}%; extent {} bytes.",
-        thousands(t.largest_free),
-        t.fragmentation * 100.0,
-        thousands(t.extent)
-    );
-    out
 }

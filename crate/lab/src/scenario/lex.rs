@@ -6,7 +6,7 @@
 
 use alloc::string::ToString;
 
-use super::parse::ScriptError;
+use super::error::ScriptError;
 
 /// A place in the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

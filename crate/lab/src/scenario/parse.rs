@@ -1,4 +1,4 @@
-//! Reading a scenario's statements, and the errors that say what is wrong with one.
+//! Reading a scenario's statements, checking that every name is assigned before it is used.
 //!
 //! Parsing is all or nothing: [`parse`] reads and checks the whole text, names included, and
 //! returns either every step or the first problem, with its line and column.
@@ -7,47 +7,11 @@ use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::fmt;
 
-use serde::Serialize;
-
+use super::error::ScriptError;
 use super::lex::{Kind, Lexer, Pos, Token};
-use super::{Ptr, Scenario, Step, Stmt};
-
-/// Names and numbers longer than this are cut short when quoted in a message.
-const QUOTE_MAX: usize = 24;
-
-/// The functions a scenario can call, in the order messages list them.
-const FUNCTIONS: [&str; 4] = ["malloc", "calloc", "realloc", "free"];
-
-/// Why a script was refused, and where.
-///
-/// Serializes (camelCase) to `{line, column, message}`, so the playground can point at the
-/// spot in the editor.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ScriptError {
-    /// The 1-based line of the problem.
-    pub line: usize,
-    /// The 1-based column, in characters (Unicode scalar values, as JavaScript's
-    /// `Array.from(line)` counts them). For something missing at the end of a line, the
-    /// column just past the text before it.
-    pub column: usize,
-    /// What is wrong, in a sentence a learner can read.
-    pub message: String,
-}
-
-impl fmt::Display for ScriptError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "line {}, column {}: {}",
-            self.line, self.column, self.message
-        )
-    }
-}
-
-impl std::error::Error for ScriptError {}
+use super::script::{Ptr, Scenario, Step, Stmt};
+use crate::wording::{quote, Function, Quantity};
 
 /// Reads a scenario script (see the [module documentation](super) for the language).
 ///
@@ -124,63 +88,6 @@ struct Parsed<'a> {
     step: Step,
     assigns: Option<&'a str>,
     uses: Option<(&'a str, Pos)>,
-}
-
-/// The functions.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Function {
-    Malloc,
-    Calloc,
-    Realloc,
-    Free,
-}
-
-impl Function {
-    fn from_name(name: &str) -> Option<Function> {
-        match name {
-            "malloc" => Some(Function::Malloc),
-            "calloc" => Some(Function::Calloc),
-            "realloc" => Some(Function::Realloc),
-            "free" => Some(Function::Free),
-            _ => None,
-        }
-    }
-
-    /// How it is called, for messages about its arguments.
-    fn usage(self) -> &'static str {
-        match self {
-            Function::Malloc => "malloc takes one argument, malloc(size)",
-            Function::Calloc => "calloc takes two arguments, calloc(count, size)",
-            Function::Realloc => "realloc takes two arguments, realloc(pointer, size)",
-            Function::Free => "free takes one argument, free(pointer)",
-        }
-    }
-}
-
-/// What a number in the script stands for, for messages.
-#[derive(Clone, Copy)]
-enum Quantity {
-    Size,
-    Count,
-    Address,
-}
-
-impl Quantity {
-    fn noun(self) -> &'static str {
-        match self {
-            Quantity::Size => "a size",
-            Quantity::Count => "a count",
-            Quantity::Address => "an address",
-        }
-    }
-
-    fn examples(self) -> &'static str {
-        match self {
-            Quantity::Size => "like 24, or in hex, like 0x18",
-            Quantity::Count => "like 4, or in hex, like 0x4",
-            Quantity::Address => "like 1179712, or in hex, like 0x00120040",
-        }
-    }
 }
 
 /// Why a number token is not a number the script accepts.
@@ -605,14 +512,6 @@ fn describe(token: &Token<'_>) -> String {
     }
 }
 
-/// The text of a name or number for a message, cut short if long.
-fn quote(text: &str) -> String {
-    match text.char_indices().nth(QUOTE_MAX) {
-        Some((end, _)) => format!("{}...", &text[..end]),
-        None => text.to_string(),
-    }
-}
-
 /// The function a mistyped name most likely meant: the names C programmers use for the same
 /// jobs, then the nearest by spelling.
 fn closest_function(word: &str) -> Option<&'static str> {
@@ -623,9 +522,9 @@ fn closest_function(word: &str) -> Option<&'static str> {
         "resize" | "grow" => return Some("realloc"),
         _ => {}
     }
-    FUNCTIONS
+    Function::ALL
         .iter()
-        .map(|f| (distance(&lower, f), *f))
+        .map(|f| (distance(&lower, f.name()), f.name()))
         .filter(|(d, _)| *d <= 2)
         .min_by_key(|(d, _)| *d)
         .map(|(_, f)| f)

@@ -1,7 +1,8 @@
 //! Generated traces: a few workload shapes that stress different parts of an allocator, made
 //! deterministically from a seed.
 //!
-//! The same `(kind, ops, seed)` gives the same trace on every platform and in every version:
+//! The same `(kind, ops, seed)` gives the same trace on every platform and in every version
+//! (the draws come from [`Rng`], whose output is fixed by its definition):
 //! benchmarks compare allocators on these traces, so changing what a kind generates changes
 //! every benchmark's input and must be treated as a breaking change.
 
@@ -10,7 +11,8 @@ use alloc::vec::Vec;
 use core::cmp::Reverse;
 use core::fmt;
 
-use super::{Op, Trace, HEADER_LINES};
+use super::ops::{Op, Trace, HEADER_LINES};
+use crate::rng::Rng;
 
 /// The shape of a generated trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -69,38 +71,6 @@ impl fmt::Display for Kind {
     }
 }
 
-/// SplitMix64: tiny, fast, and good enough to draw workloads; its output is fixed by its
-/// definition, which is what keeps generated traces stable.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `low..=high` (the tiny bias of a multiply-shift does not matter here).
-    fn range(&mut self, low: usize, high: usize) -> usize {
-        let span = (high - low) as u64 + 1;
-        low + ((u128::from(self.next()) * u128::from(span)) >> 64) as usize
-    }
-
-    /// True with probability `numerator / denominator`.
-    fn chance(&mut self, numerator: usize, denominator: usize) -> bool {
-        self.range(1, denominator) <= numerator
-    }
-
-    /// A number in `2^low_bits..2^high_bits`, each power of two equally likely: small values
-    /// common, large ones present, as in real programs.
-    fn log_uniform(&mut self, low_bits: u32, high_bits: u32) -> usize {
-        let bits = self.range(low_bits as usize, high_bits as usize - 1) as u32;
-        self.range(1 << bits, (1 << (bits + 1)) - 1)
-    }
-}
-
 /// Builds a trace operation by operation, stopping silently at the requested count so the
 /// shapes below can be written as endless loops.
 struct Builder {
@@ -118,7 +88,7 @@ struct Builder {
 impl Builder {
     fn new(limit: usize, seed: u64) -> Builder {
         Builder {
-            rng: Rng(seed),
+            rng: Rng::new(seed),
             limit,
             ops: Vec::with_capacity(limit),
             sizes: Vec::new(),
@@ -218,7 +188,7 @@ fn random(b: &mut Builder) {
                 b.free(id);
             }
             _ => {
-                let size = if b.rng.chance(1, 10) {
+                let size = if b.rng.one_in(10) {
                     b.rng.log_uniform(9, 15)
                 } else {
                     b.rng.log_uniform(3, 9)
@@ -266,7 +236,7 @@ fn grow(b: &mut Builder) {
         b.realloc(grower, size);
         let other = b.rng.range(8, 128);
         others.push_back(b.alloc(other));
-        if others.len() > 32 || (others.len() > 4 && b.rng.chance(1, 3)) {
+        if others.len() > 32 || (others.len() > 4 && b.rng.one_in(3)) {
             let at = b.rng.range(0, others.len() - 1);
             if let Some(id) = others.remove(at) {
                 b.free(id);

@@ -9,15 +9,20 @@
 //!
 //! Their ratio, the **utilisation**, is 1 for a perfect allocator and falls as headers,
 //! rounding and fragmentation waste memory.
+//!
+//! There is one replay loop, [`Replayer`]: the command line runs it to the end
+//! ([`replay_with`]), the playground a chunk at a time between two frames of its progress bar.
+//! Both get the same figures, samples and errors from it.
 
-use alloc::vec;
 use alloc::vec::Vec;
+use core::borrow::Borrow;
 use core::fmt;
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 use serde::Serialize;
 
-use super::{Op, Trace, TraceError, TraceErrorKind};
+use super::error::{TraceError, TraceErrorKind};
+use super::ops::{Op, Trace};
 use brkalloc::{AllocError, Break, Config, FreeError, Heap, Observer, ReallocError};
 
 /// How to replay.
@@ -28,8 +33,8 @@ pub struct ReplayOptions {
     /// an allocator that hands out overlapping blocks or loses data in `realloc`, at the price
     /// of touching every byte.
     pub fill: bool,
-    /// Record a [`Sample`] every this many operations, for plots (0: none). Each sample walks
-    /// the block chain once.
+    /// Record a [`Sample`] every this many operations, for plots (0: none), and after the
+    /// last one. Each sample walks the block chain once.
     pub sample_every: usize,
 }
 
@@ -56,7 +61,8 @@ pub struct ReplayStats {
     pub final_live: usize,
     /// Heap extent after the last operation.
     pub final_extent: usize,
-    /// `peak_live / peak_extent`: 1 would be a perfect allocator; 0 when the heap never grew.
+    /// [`utilisation`]: `peak_live / peak_extent`, 1 for a perfect allocator; 0 when the heap
+    /// never grew.
     pub utilisation: f64,
     /// Samples taken every [`ReplayOptions::sample_every`] operations: the first before any
     /// operation, the last after the final one. Empty when sampling is off.
@@ -73,18 +79,32 @@ pub struct Sample {
     pub extent: usize,
     /// Sum of the sizes asked for by the live ids.
     pub live: usize,
-    /// External fragmentation: 1 − largest free block / all free bytes (0 when nothing is free).
+    /// The most `live` has been so far.
+    pub peak_live: usize,
+    /// The most `extent` has been so far.
+    pub peak_extent: usize,
+    /// [`utilisation`] so far: `peak_live / peak_extent`.
+    pub utilisation: f64,
+    /// External fragmentation, [`Stats::fragmentation`](brkalloc::Stats::fragmentation): 1 − largest free block / all free
+    /// bytes (0 when nothing is free).
     pub fragmentation: f64,
+}
+
+/// Utilisation: the most data live at once over the most bytes the heap spanned, 1 for a
+/// perfect allocator; 0 when the heap never grew.
+pub fn utilisation(peak_live: usize, peak_extent: usize) -> f64 {
+    if peak_extent > 0 {
+        peak_live as f64 / peak_extent as f64
+    } else {
+        0.0
+    }
 }
 
 /// Why a replay stopped. The heap keeps whatever the operations before the failing one did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReplayError {
-    /// The trace itself is not valid (possible only for a trace built by hand: [`parse`] and
-    /// [`generate`] never make one).
-    ///
-    /// [`parse`]: super::parse
-    /// [`generate`]: super::generate
+    /// The trace itself is not valid (possible only for a trace built by hand: `parse` and
+    /// `generate` never make one).
     Invalid(TraceError),
     /// An operation failed.
     Failed {
@@ -171,14 +191,8 @@ pub fn replay<B: Break, C: Config, O: Observer>(
     replay_with(trace, heap, ReplayOptions::default())
 }
 
-/// Runs every operation of `trace` through the heap, and measures it. Give it a fresh heap:
-/// blocks already there count in the extent.
-///
-/// The replay keeps its own table of each id's live block and refuses an operation on an id
-/// that holds none before touching the heap, so it frees and reallocates with
-/// [`Heap::free_live`] and [`Heap::realloc_live`]: the same outcome as the checked `free` and
-/// `realloc`, without their walk of the chain to find the pointer, which would make replaying a
-/// long trace quadratic.
+/// Runs every operation of `trace` through the heap with a [`Replayer`], and measures it.
+/// Give it a fresh heap: blocks already there count in the extent.
 ///
 /// The trace is checked first ([`Trace::validate`]), so an invalid one changes nothing. An
 /// operation the heap refuses (out of memory, most often) stops the replay with an error
@@ -202,28 +216,272 @@ pub fn replay_with<B: Break, C: Config, O: Observer>(
     heap: &mut Heap<B, C, O>,
     options: ReplayOptions,
 ) -> Result<ReplayStats, ReplayError> {
-    trace.validate().map_err(ReplayError::Invalid)?;
-    let table = trace.ops.iter().map(|op| op.id() + 1).max().unwrap_or(0);
-    let mut blocks: Vec<Option<Block>> = vec![None; table];
-    let mut stats = ReplayStats {
-        operations: 0,
-        allocs: 0,
-        frees: 0,
-        reallocs: 0,
-        peak_live: 0,
-        peak_extent: 0,
-        final_live: 0,
-        final_extent: extent(heap),
-        utilisation: 0.0,
-        series: Vec::new(),
-    };
-    stats.peak_extent = stats.final_extent;
-    let mut live = 0usize;
-    if options.sample_every > 0 {
-        stats.series.push(sample(heap, 0, live));
+    let mut replayer = Replayer::new(trace, heap, options);
+    replayer.step(usize::MAX)?;
+    Ok(replayer.into_stats())
+}
+
+mod sealed {
+    /// Only the two heap holders of this module: the replayer's safety rests on reaching the
+    /// same heap every time, which a `Heap` it owns and a `&mut Heap` it borrows both
+    /// guarantee, and an arbitrary `DerefMut` would not.
+    pub trait Sealed {}
+}
+
+/// Where a [`Replayer`]'s heap is: a [`Heap`] it owns (the playground keeps the replay between
+/// two calls from JavaScript), or a `&mut Heap` it borrows (the command line, and
+/// [`replay_with`]).
+///
+/// Sealed: the replayer frees blocks without looking them up, which is sound only because every
+/// call reaches the same heap, and only these two holders promise that.
+pub trait HeapHandle: sealed::Sealed {
+    /// The heap's break.
+    type Break: Break;
+    /// The heap's configuration.
+    type Config: Config;
+    /// The heap's observer.
+    type Observer: Observer;
+    /// The heap.
+    fn heap(&self) -> &Heap<Self::Break, Self::Config, Self::Observer>;
+    /// The heap, to change.
+    fn heap_mut(&mut self) -> &mut Heap<Self::Break, Self::Config, Self::Observer>;
+}
+
+impl<B: Break, C: Config, O: Observer> sealed::Sealed for Heap<B, C, O> {}
+
+impl<B: Break, C: Config, O: Observer> HeapHandle for Heap<B, C, O> {
+    type Break = B;
+    type Config = C;
+    type Observer = O;
+    fn heap(&self) -> &Heap<B, C, O> {
+        self
+    }
+    fn heap_mut(&mut self) -> &mut Heap<B, C, O> {
+        self
+    }
+}
+
+impl<B: Break, C: Config, O: Observer> sealed::Sealed for &mut Heap<B, C, O> {}
+
+impl<B: Break, C: Config, O: Observer> HeapHandle for &mut Heap<B, C, O> {
+    type Break = B;
+    type Config = C;
+    type Observer = O;
+    fn heap(&self) -> &Heap<B, C, O> {
+        self
+    }
+    fn heap_mut(&mut self) -> &mut Heap<B, C, O> {
+        self
+    }
+}
+
+/// The one trace replayer: runs a trace's operations through a heap, as many at a time as
+/// asked ([`step`](Replayer::step)), and measures what the heap did ([`stats`](Replayer::stats),
+/// [`samples`](Replayer::samples)).
+///
+/// It keeps its own table of each id's live block, and so frees and reallocates with
+/// [`Heap::free_live`] and [`Heap::realloc_live`]: the same outcome as the checked `free` and
+/// `realloc`, without their walk of the chain to find the pointer, which would make replaying
+/// a long trace quadratic. That is sound because nothing else reaches the heap while the
+/// replayer holds it ([`HeapHandle`]): a playground that wants its heap back for anything else
+/// takes it with [`into_heap`](Replayer::into_heap), which ends the replay.
+///
+/// ```
+/// use brkalloc::{ArenaBreak, Heap, Options};
+/// use brkalloc_lab::trace::{generate, Kind, ReplayOptions, Replayer};
+/// use core::mem::MaybeUninit;
+///
+/// let trace = generate(Kind::Random, 1000, 7);
+/// let mut buffer = vec![MaybeUninit::new(0u8); 1 << 20];
+/// let heap = Heap::new(ArenaBreak::new(&mut buffer), Options::DEFAULT);
+/// let options = ReplayOptions { fill: false, sample_every: 100 };
+/// let mut replayer = Replayer::new(trace, heap, options);
+/// while !replayer.is_finished() {
+///     replayer.step(300).unwrap(); // a progress bar could move here
+/// }
+/// assert_eq!(replayer.samples().len(), 11, "at 0, 100, ..., 1000");
+/// assert_eq!(replayer.stats().operations, 1000);
+/// replayer.heap().check().unwrap();
+/// ```
+pub struct Replayer<H: HeapHandle, T: Borrow<Trace> = Trace> {
+    trace: T,
+    heap: H,
+    options: ReplayOptions,
+    /// Whether the trace was checked and the first sample taken (by the first `step`).
+    started: bool,
+    /// Each id's live block, as the heap returned it, and the size the trace asked for.
+    table: Vec<Option<Block>>,
+    /// Operations done so far.
+    done: usize,
+    allocs: usize,
+    frees: usize,
+    reallocs: usize,
+    /// Sum of the sizes asked for by the live ids.
+    live: usize,
+    peak_live: usize,
+    peak_extent: usize,
+    samples: Vec<Sample>,
+}
+
+impl<H: HeapHandle, T: Borrow<Trace>> Replayer<H, T> {
+    /// A replay of `trace` into `heap`, nothing run yet. The trace is checked by the first
+    /// [`step`](Replayer::step), before anything runs.
+    pub fn new(trace: T, heap: H, options: ReplayOptions) -> Self {
+        let ids = trace.borrow().ops.iter().map(|op| op.id() + 1).max();
+        let mut table = Vec::new();
+        table.resize(ids.unwrap_or(0), None);
+        let peak_extent = extent(heap.heap());
+        Replayer {
+            trace,
+            heap,
+            options,
+            started: false,
+            table,
+            done: 0,
+            allocs: 0,
+            frees: 0,
+            reallocs: 0,
+            live: 0,
+            peak_live: 0,
+            peak_extent,
+            samples: Vec::new(),
+        }
     }
 
-    for (index, &op) in trace.ops.iter().enumerate() {
+    /// Runs up to `n` more operations, and returns how many ran. Stops early at the end of the
+    /// trace, or at an operation the heap refuses: that error names the operation's line, and
+    /// the heap keeps what the operations before it did (stepping again retries it).
+    ///
+    /// The first call checks the whole trace ([`Trace::validate`]) before running anything, so
+    /// an invalid trace changes nothing, and takes the first sample, of the heap before any
+    /// operation. A sample is taken after every [`sample_every`](ReplayOptions::sample_every)
+    /// operations and after the last.
+    pub fn step(&mut self, n: usize) -> Result<usize, ReplayError> {
+        if !self.started {
+            self.trace
+                .borrow()
+                .validate()
+                .map_err(ReplayError::Invalid)?;
+            self.started = true;
+            if self.options.sample_every > 0 {
+                self.sample();
+            }
+        }
+        let total = self.total();
+        let end = self.done.saturating_add(n).min(total);
+        let first = self.done;
+        while self.done < end {
+            self.operation()?;
+            let done = self.done;
+            let every = self.options.sample_every;
+            if every > 0 && (done % every == 0 || done == total) {
+                self.sample();
+            }
+        }
+        Ok(self.done - first)
+    }
+
+    /// Samples every `every` operations from now on (0: no more samples).
+    pub fn sample_every(&mut self, every: usize) {
+        self.options.sample_every = every;
+    }
+
+    /// Operations done so far.
+    pub fn done(&self) -> usize {
+        self.done
+    }
+
+    /// Operations in the trace.
+    pub fn total(&self) -> usize {
+        self.trace.borrow().ops.len()
+    }
+
+    /// Whether every operation has run.
+    pub fn is_finished(&self) -> bool {
+        self.done == self.total()
+    }
+
+    /// The trace being replayed.
+    pub fn trace(&self) -> &Trace {
+        self.trace.borrow()
+    }
+
+    /// The heap, to look at.
+    pub fn heap(&self) -> &Heap<H::Break, H::Config, H::Observer> {
+        self.heap.heap()
+    }
+
+    /// The heap's observer. (The heap itself is not lent out for changes: the replayer's
+    /// table of live blocks must stay true.)
+    pub fn observer_mut(&mut self) -> &mut H::Observer {
+        self.heap.heap_mut().observer_mut()
+    }
+
+    /// The samples taken so far, oldest first.
+    pub fn samples(&self) -> &[Sample] {
+        &self.samples
+    }
+
+    /// What the replay measured so far, samples included.
+    pub fn stats(&self) -> ReplayStats {
+        ReplayStats {
+            series: self.samples.clone(),
+            ..self.totals()
+        }
+    }
+
+    /// What the replay measured, taking the samples along.
+    pub fn into_stats(mut self) -> ReplayStats {
+        ReplayStats {
+            series: core::mem::take(&mut self.samples),
+            ..self.totals()
+        }
+    }
+
+    /// Ends the replay and gives the heap back, holding what the operations so far left.
+    pub fn into_heap(self) -> H {
+        self.heap
+    }
+
+    /// The figures so far, without the samples.
+    fn totals(&self) -> ReplayStats {
+        ReplayStats {
+            operations: self.done,
+            allocs: self.allocs,
+            frees: self.frees,
+            reallocs: self.reallocs,
+            peak_live: self.peak_live,
+            peak_extent: self.peak_extent,
+            final_live: self.live,
+            final_extent: extent(self.heap.heap()),
+            utilisation: utilisation(self.peak_live, self.peak_extent),
+            series: Vec::new(),
+        }
+    }
+
+    /// Records the heap now: one walk of the chain for its [`Stats`](brkalloc::Stats).
+    fn sample(&mut self) {
+        let heap = self.heap.heap();
+        let stats = heap.stats();
+        let extent = extent(heap);
+        self.peak_extent = self.peak_extent.max(extent);
+        self.samples.push(Sample {
+            op: self.done,
+            extent,
+            live: self.live,
+            peak_live: self.peak_live,
+            peak_extent: self.peak_extent,
+            utilisation: utilisation(self.peak_live, self.peak_extent),
+            fragmentation: stats.fragmentation(),
+        });
+    }
+
+    /// Runs the next operation: `alloc`, or `free_live` and `realloc_live` on the block the
+    /// table holds for the id.
+    fn operation(&mut self) -> Result<(), ReplayError> {
+        let index = self.done;
+        let trace = self.trace.borrow();
+        let op = trace.ops[index];
         let line = trace.line_of(index);
         let failed = |failure| ReplayError::Failed {
             index,
@@ -231,66 +489,70 @@ pub fn replay_with<B: Break, C: Config, O: Observer>(
             op,
             failure,
         };
-        let slot = &mut blocks[op.id()];
+        let heap = self.heap.heap_mut();
+        let fill = self.options.fill;
+        let id = op.id();
+        // `validate` ruled out an operation on an id that holds no block; this is only a guard.
+        let live_block = |table: &[Option<Block>]| {
+            table
+                .get(id)
+                .copied()
+                .flatten()
+                .ok_or_else(|| not_live(op, line))
+        };
         match op {
-            Op::Alloc { id, size } => {
+            Op::Alloc { size, .. } => {
                 let ptr = heap.alloc(size).map_err(|e| failed(Failure::Alloc(e)))?;
                 let block = Block { ptr, size };
-                if options.fill {
+                if fill {
                     block.fill(id, 0);
                 }
-                *slot = Some(block);
-                live += size;
-                stats.allocs += 1;
+                if id >= self.table.len() {
+                    self.table.resize(id + 1, None);
+                }
+                self.table[id] = Some(block);
+                self.live += size;
+                self.allocs += 1;
             }
-            Op::Free { id } => {
-                let block = slot.ok_or_else(|| not_live(op, line))?;
-                if options.fill {
+            Op::Free { .. } => {
+                let block = live_block(&self.table)?;
+                if fill {
                     block.verify(id, block.size).map_err(failed)?;
                 }
                 // SAFETY: `block.ptr` was returned by this heap's `alloc` or `realloc` for this
                 // id, and the slot is emptied when the id is freed or refilled when a realloc
-                // moves it, so a pointer in a slot is a live block. Only this loop changes the
-                // heap while it runs (it holds `&mut heap`).
+                // moves it, so a pointer in the table is a live block. Nothing else changed the
+                // heap since: the replayer holds it (`HeapHandle`: owned, or borrowed `&mut`,
+                // and always the same one) and lends it out only to be looked at.
                 unsafe { heap.free_live(block.ptr) };
-                *slot = None;
-                live -= block.size;
-                stats.frees += 1;
+                self.table[id] = None;
+                self.live -= block.size;
+                self.frees += 1;
             }
-            Op::Realloc { id, size } => {
-                let old = slot.ok_or_else(|| not_live(op, line))?;
-                if options.fill {
+            Op::Realloc { size, .. } => {
+                let old = live_block(&self.table)?;
+                if fill {
                     old.verify(id, old.size).map_err(failed)?;
                 }
-                // SAFETY: as for `free` above, a pointer in a slot is a live block of `heap`.
+                // SAFETY: as for `free` above, a pointer in the table is a live block of this
+                // heap, which nothing else changed.
                 let ptr = unsafe { heap.realloc_live(old.ptr, size) }
                     .map_err(|e| failed(Failure::Realloc(ReallocError::Alloc(e))))?;
                 let new = Block { ptr, size };
-                if options.fill {
+                if fill {
                     new.verify(id, old.size.min(size)).map_err(failed)?;
                     new.fill(id, old.size.min(size));
                 }
-                *slot = Some(new);
-                live = live - old.size + size;
-                stats.reallocs += 1;
+                self.table[id] = Some(new);
+                self.live = self.live - old.size + size;
+                self.reallocs += 1;
             }
         }
-        stats.operations += 1;
-        stats.peak_live = stats.peak_live.max(live);
-        stats.peak_extent = stats.peak_extent.max(extent(heap));
-        let done = index + 1;
-        if options.sample_every > 0 && (done % options.sample_every == 0 || done == trace.ops.len())
-        {
-            stats.series.push(sample(heap, done, live));
-        }
+        self.done += 1;
+        self.peak_live = self.peak_live.max(self.live);
+        self.peak_extent = self.peak_extent.max(extent(self.heap.heap()));
+        Ok(())
     }
-
-    stats.final_live = live;
-    stats.final_extent = extent(heap);
-    if stats.peak_extent > 0 {
-        stats.utilisation = stats.peak_live as f64 / stats.peak_extent as f64;
-    }
-    Ok(stats)
 }
 
 /// Bytes between the heap start and the break: two O(1) reads, cheap enough for every step.
@@ -298,32 +560,9 @@ fn extent<B: Break, C: Config, O: Observer>(heap: &Heap<B, C, O>) -> usize {
     heap.brk().saturating_sub(heap.heap_start())
 }
 
-/// Walks the chain once to measure fragmentation.
-fn sample<B: Break, C: Config, O: Observer>(
-    heap: &Heap<B, C, O>,
-    op: usize,
-    live: usize,
-) -> Sample {
-    let (mut free, mut largest) = (0usize, 0usize);
-    for block in heap.blocks().filter(|b| b.free) {
-        free += block.size;
-        largest = largest.max(block.size);
-    }
-    Sample {
-        op,
-        extent: extent(heap),
-        live,
-        fragmentation: if free == 0 {
-            0.0
-        } else {
-            1.0 - largest as f64 / free as f64
-        },
-    }
-}
-
 /// The error for an operation on an id that holds no block. [`Trace::validate`] rules this
 /// out, so it is only a guard.
-pub(crate) fn not_live(op: Op, line: usize) -> ReplayError {
+fn not_live(op: Op, line: usize) -> ReplayError {
     ReplayError::Invalid(TraceError {
         line,
         column: None,

@@ -3,7 +3,8 @@
 // - `vite build`: the pages, index.html (the playground), embed.html (one playground for an
 //   iframe) and tutorial.html (how to embed it), with their scripts and the wasm module;
 // - `vite build --mode element`: brk-playground.js, one ES module that defines
-//   <brk-playground> (styles included) and loads brkalloc_bg.wasm from beside it.
+//   <brk-playground> (styles included) and loads brkalloc_bg.wasm from beside it. The npm
+//   package (package/build.mjs) is this build, written into package/ instead of dist/.
 //
 // The wasm module comes from `npm run build:wasm` (wasm-bindgen) as www/pkg/, imported as
 // `#brkalloc`.

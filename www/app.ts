@@ -1,28 +1,24 @@
 /**
- * One playground: a heap in wasm memory and everything drawn from it (diagram, overview,
- * narration, stats, bytes, log, timeline bar), found by id inside a root, which is the page
- * (index.html) or a `<brk-playground>` element's shadow root. Parts a root does not have are
- * simply left out, so an embedded playground can show the diagram and the steps alone.
+ * One playground: a heap in wasm memory, its timeline of steps, and the panels that show it
+ * (panel.ts), built inside a root, which is the page (index.html) or a `<brk-playground>`
+ * element's shadow root. Parts a root does not have are simply left out, so an embedded
+ * playground can show the diagram and the steps alone.
  *
- * Data flows one way: an action becomes a step, the Rust `Playground` carries it out, and
- * everything is redrawn from the heap's layout table, read from linear memory.
+ * Every operation takes one path: an action (a panel calls `run`, `goTo`, `configure` …)
+ * becomes a step, the Rust `Playground` carries it out, and `#render` reads the heap's layout
+ * table from linear memory into one `View`, which every panel is handed in turn. The app only
+ * coordinates: what a panel shows, and how, is the panel's.
  */
 
-import { BytesPanel } from "./bytes";
-import { Controls, type Root } from "./controls";
 import { Diagram } from "./diagram";
 import { readScenario, type Engine, type Layout, type Operation } from "./engine";
-import { bytes, hex } from "./format";
-import { Keys } from "./keys";
-import { Narration, callText, narrate } from "./narration";
-import { Overview } from "./overview";
+import { narrate } from "./narration";
+import { PANELS } from "./panels";
+import type { Change, Host, Mount, Panel, PanelFactory, Root, ScriptProblem, View } from "./panel";
 import { scenarioSteps } from "./scenario";
-import { readSession, stepCall, type PtrRef, type Session, type StepSpec } from "./session";
-import { ListsPanel } from "./lists";
-import { StatsPanel } from "./stats";
-import { Timebar } from "./timebar";
+import { readSession, type Session } from "./session";
 import { History, Timeline, type Base, type Narrator, type Remembered } from "./timeline";
-import type { OpResult, Options, PlaygroundOptions } from "./types";
+import type { FreeList, OpResult, Options, PlaygroundOptions } from "./types";
 
 /** How a playground is set up. */
 export interface AppConfig {
@@ -32,35 +28,25 @@ export interface AppConfig {
   maxHeight?: () => number;
   /** The shortest the diagram gets. */
   minHeight?: number;
-}
-
-/** Where a script went wrong, for the editor to point at. */
-export interface ScriptProblem {
-  message: string;
-  line: number;
-  column: number;
+  /** Panels beyond `PANELS`, for parts only this root has (the page's script box, say). */
+  extraPanels?: readonly PanelFactory[];
 }
 
 /** The page's state and the one path every operation takes. */
-export class App {
+export class App implements Host {
   readonly engine: Engine;
   readonly diagram: Diagram;
   readonly root: Root;
   readonly timeline = new Timeline();
   readonly history = new History();
-  readonly #overview: Overview | null = null;
-  readonly #stats: StatsPanel | null = null;
-  readonly #lists: ListsPanel | null = null;
-  readonly #bytes: BytesPanel | null = null;
-  readonly #narration: Narration;
-  readonly #controls: Controls | null = null;
-  readonly #timebar: Timebar;
-  readonly #error: HTMLElement | null;
+  /** The diagram first, then each panel of `PANELS` (and `extraPanels`) the root has, in order. */
+  readonly #panels: Panel[];
   readonly #headerSize: number;
   readonly #listeners = new Set<() => void>();
-  readonly #keys: Keys | null;
-  #layout: Layout;
-  #inspected = -1;
+  /** The view drawn last. */
+  #view!: View;
+  /** The block pointed at (its data address; -1: none). */
+  #selected = -1;
   /** The options in force (read back from the heap whenever they change). */
   #options: Options;
   #playing = 0;
@@ -73,85 +59,35 @@ export class App {
   constructor(root: Root, engine: Engine, config: AppConfig = {}) {
     this.root = root;
     this.engine = engine;
-    const byId = <T extends HTMLElement>(id: string): T | null => root.getElementById(id) as T | null;
-    const snapshot = engine.snapshot();
-    this.#headerSize = snapshot.headerSize;
-    this.#error = byId("error");
-    this.#narration = new Narration(byId("narration"), byId<HTMLOListElement>("log"), (step) => this.goTo(step));
-    this.#timebar = new Timebar(root, {
-      goTo: (step) => this.goTo(step),
-      step: (delta) => this.goTo(this.timeline.position + delta),
-      togglePlay: () => this.togglePlay(),
-      setSpeed: (speed) => this.setSpeed(speed),
-      undo: () => this.undo(),
-      redo: () => this.redo(),
-    });
-    this.#speed = this.#timebar.speed;
-    const stats = byId("stats");
-    if (stats) this.#stats = new StatsPanel(stats);
-    const lists = byId("lists");
-    if (lists) this.#lists = new ListsPanel(lists, byId("lists-panel"));
-    const bytesEl = byId("bytes");
-    if (bytesEl) this.#bytes = new BytesPanel(bytesEl, (a, n) => engine.read(a, n), snapshot.align);
-    this.diagram = new Diagram(
-      byId("diagram")!,
-      {
-        free: (address) => {
-          this.run({ op: "free", address });
-        },
-        inspect: (address) => this.inspect(address),
-      },
-      {
-        ...(config.maxHeight ? { maxHeight: config.maxHeight } : {}),
-        ...(config.minHeight !== undefined ? { minHeight: config.minHeight } : {}),
-      },
-    );
-    const overview = byId<HTMLCanvasElement>("overview");
-    if (overview) {
-      this.#overview = new Overview(overview, byId("overview-caption")!, (address) => {
-        this.diagram.reveal(address);
-        this.#overview?.setWindow(this.diagram.visibleRange());
-      });
-      this.diagram.viewport.addEventListener("scroll", () => this.#overview?.setWindow(this.diagram.visibleRange()), {
-        passive: true,
-      });
-    }
-    if (byId("malloc-form")) {
-      this.#controls = new Controls(root, {
-        run: (op) => this.run(op),
-        configure: (options) => this.configure(options),
-        reset: () => this.configure(undefined),
-      });
-    }
-    this.#bindView(byId<HTMLInputElement>("zoom"), byId<HTMLInputElement>("fit"));
-    this.#keys = config.keys === null ? null : new Keys(config.keys ?? document, {
-      step: (delta) => this.goTo(this.timeline.position + delta),
-      goTo: (step) => this.goTo(step),
-      togglePlay: () => this.togglePlay(),
-      undo: () => this.undo(),
-      redo: () => this.redo(),
-      focus: (id) => byId(id)?.focus(),
-      help: () => {
-        const help = byId<HTMLDetailsElement>("shortcuts");
-        if (help) {
-          help.open = !help.open;
-          help.querySelector("summary")?.focus();
-        }
-      },
-    });
-    this.#layout = engine.layout();
+    this.#headerSize = engine.snapshot().headerSize;
     this.#options = engine.options();
-    this.#controls?.show(this.#options);
-    this.#narration.clear(this.#welcome());
-    this.render();
+    const find = <T extends HTMLElement = HTMLElement>(id: string): T | null => root.getElementById(id) as T | null;
+    const need = <T extends HTMLElement = HTMLElement>(id: string): T => {
+      const el = find<T>(id);
+      if (!el) throw new Error(`the playground has no #${id}`);
+      return el;
+    };
+    this.diagram = new Diagram(need("diagram"), this, {
+      ...(config.maxHeight ? { maxHeight: config.maxHeight } : {}),
+      ...(config.minHeight !== undefined ? { minHeight: config.minHeight } : {}),
+    });
+    const mount: Mount = { find, need, root, host: this, diagram: this.diagram, keys: config.keys === undefined ? document : config.keys };
+    const built = [...PANELS, ...(config.extraPanels ?? [])].map((make) => make(mount));
+    this.#panels = [this.diagram, ...built.filter((p): p is Panel => p !== null)];
+    this.#render({ kind: "started" });
   }
 
   /** Stops listening and releases the heap's bookkeeping (its pages stay in wasm memory). */
   destroy(): void {
     this.pause();
-    this.#keys?.dispose();
+    for (const panel of this.#panels) panel.dispose?.();
     this.#listeners.clear();
     this.engine.destroy();
+  }
+
+  /** This playground's panel of a kind, if its root has that part (`app.panel(ComparePanel)`). */
+  panel<P extends Panel>(kind: abstract new (...args: never[]) => P): P | undefined {
+    return this.#panels.find((p): p is P => p instanceof kind);
   }
 
   /** The options in force. */
@@ -159,12 +95,20 @@ export class App {
     return { ...this.#options };
   }
 
-  /** The layout drawn last. */
-  get layout(): Layout {
-    return this.#layout;
+  /** The view drawn last. */
+  get view(): View {
+    return this.#view;
   }
 
-  /** Calls `listener` after every redraw (for the link, the comparison, the embedding page). */
+  /** The layout drawn last. */
+  get layout(): Layout {
+    return this.#view.layout;
+  }
+
+  /**
+   * Calls `listener` after every redraw, but those that only say a refusal or a problem (for
+   * the link in the address bar, the element's `brk-step`).
+   */
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -184,65 +128,22 @@ export class App {
   run(op: Operation): boolean {
     this.pause();
     const before = this.session();
+    const blocksBefore = this.#view.layout.count;
     let result: OpResult;
     try {
       result = this.engine.run(op);
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      this.#showError(message);
-      this.#narration.say({ call: callText(op), text: message, error: true });
+      this.#render({ kind: "refused", text: e instanceof Error ? e.message : String(e) });
       return false;
     }
-    this.#clearError();
-    const spec = this.#spec(op);
-    const pointer = spec.op === "free" || spec.op === "realloc" ? Number((op as { address: unknown }).address) : null;
-    const call = stepCall(spec, pointer);
-    const requested = op.op === "malloc" || op.op === "realloc" ? Number(op.size) : op.op === "calloc" ? Number(op.count) * Number(op.size) : NaN;
-    const text = narrate(op, result, {
-      options: this.#options,
-      headerSize: this.#headerSize,
-      blocksBefore: this.#layout.count,
-      requested: Number.isFinite(requested) ? requested : null,
-      call,
-    });
+    const spec = this.timeline.specOf(op);
+    const call = this.timeline.callOf(spec);
+    const text = this.#narrator(op, result, call, blocksBefore);
     this.history.push(before, this.#base);
     this.timeline.record({ spec, call, text, ok: true, address: result.address });
-    this.#narration.say({ call, text, error: false, step: this.timeline.position });
-    if (result.address !== null) this.#inspected = result.address;
-    this.render();
-    if (result.address !== null) this.#controls?.target(result.address);
+    if (result.address !== null) this.#selected = result.address;
+    this.#render({ kind: "step" });
     return true;
-  }
-
-  /** The step an operation that succeeded stands for: its pointer as the step that returned it. */
-  #spec(op: Operation): StepSpec {
-    const size = (x: unknown): number => Number(x);
-    switch (op.op) {
-      case "malloc":
-        return { op: "malloc", size: size(op.size) };
-      case "calloc":
-        return { op: "calloc", count: size(op.count), size: size(op.size) };
-      case "free":
-      case "realloc": {
-        const address = Number(op.address);
-        const ptr = this.#pointerRef(address);
-        const label = this.timeline.namesAt().get(address)?.find((n) => !n.dangling)?.name;
-        const spec: StepSpec =
-          op.op === "free" ? { op: "free", ptr } : { op: "realloc", ptr, size: size(op.size) };
-        if (label) spec.ptrName = label;
-        return spec;
-      }
-    }
-  }
-
-  /** The latest step (before the current position) that returned `address`, or the address itself. */
-  #pointerRef(address: number): PtrRef {
-    const steps = this.timeline.steps;
-    for (let i = this.timeline.position - 1; i >= 0; i--) {
-      const s = steps[i]!;
-      if (s.ok && s.spec.op !== "free" && s.address === address) return { step: i };
-    }
-    return { address };
   }
 
   /**
@@ -268,7 +169,7 @@ export class App {
           rebuild: (engine) => {
             previous?.rebuild(engine);
             const replay = new Timeline();
-            for (const spec of prefix) replay.steps.push({ spec, call: "", text: "", ok: false, address: null });
+            replay.append(prefix);
             replay.goTo(engine, prefix.length, () => undefined);
             for (const op of done) engine.run(op);
           },
@@ -289,10 +190,8 @@ export class App {
     this.history.push(before, this.#base);
     this.#base = base;
     this.timeline.clear();
-    this.#inspected = -1;
-    this.#clearError();
-    this.#narration.clear(text);
-    this.render();
+    this.#selected = -1;
+    this.#render({ kind: "started", text });
   }
 
   /** What the heap held before step 1, if not nothing (a trace, operations run at once). */
@@ -316,20 +215,19 @@ export class App {
       return;
     }
     this.timeline.goTo(this.engine, target, () => this.#resetHeap());
-    this.#showPosition();
-    this.render();
+    this.#selectStep();
+    this.#render({ kind: "moved" });
   }
 
-  /** Narration, error box and selection for the step the heap is at. */
-  #showPosition(): void {
+  /** Moves `delta` steps from where the heap stands. */
+  step(delta: number): void {
+    this.goTo(this.timeline.position + delta);
+  }
+
+  /** Points at the block the step the heap stands after returned (none before step 1). */
+  #selectStep(): void {
     const at = this.timeline.position;
-    const step = at > 0 ? this.timeline.steps[at - 1]! : null;
-    if (step && !step.ok) this.#showError(step.text);
-    else this.#clearError();
-    this.#inspected = step?.address ?? -1;
-    const where = step?.spec.line !== undefined ? ` (line ${step.spec.line})` : "";
-    const text = step ? `Step ${at}${where}: ${step.ok ? step.text : `${step.call} is refused: ${step.text}`}` : this.#startText();
-    this.#narration.showStep(at, text, step !== null && !step.ok);
+    this.#selected = at > 0 ? (this.timeline.steps[at - 1]!.address ?? -1) : -1;
   }
 
   togglePlay(): void {
@@ -393,18 +291,15 @@ export class App {
     try {
       this.engine.reset(options ?? { ...this.#options });
     } catch (e) {
-      this.#showError(e instanceof Error ? e.message : String(e));
+      this.showError(e instanceof Error ? e.message : String(e));
       return;
     }
     this.history.push(before, this.#base);
     this.#base = null;
-    this.#clearError();
     this.timeline.clear();
-    this.#inspected = -1;
+    this.#selected = -1;
     this.#options = this.engine.options();
-    this.#controls?.show(this.#options);
-    this.#narration.clear(this.#welcome());
-    this.render();
+    this.#render({ kind: "started" });
   }
 
   /**
@@ -429,19 +324,14 @@ export class App {
     this.#base = base;
     this.#options = this.engine.options();
     base?.rebuild(this.engine);
-    this.#controls?.show(this.#options);
-    this.#clearError();
     const t = this.timeline;
     t.clear();
-    for (const spec of session.steps) {
-      t.steps.push({ spec, call: stepCall(spec, null), text: "", ok: false, address: null });
-    }
+    t.append(session.steps);
     // Run every step once, narrating each, then stand where the session stood.
     t.goTo(this.engine, t.steps.length, () => this.#resetHeap(), this.#narrator);
-    this.#narration.rebuild(t.steps, t.steps.length, this.#startText());
     t.goTo(this.engine, session.position, () => this.#resetHeap());
-    this.#showPosition();
-    this.render();
+    this.#selectStep();
+    this.#render({ kind: "loaded" });
   }
 
   /**
@@ -464,7 +354,7 @@ export class App {
     return null;
   }
 
-  /** Narrates a step replayed from a session, as `run` narrates one done by hand. */
+  /** The sentence for a step the heap carried out (see narration.ts). */
   readonly #narrator: Narrator = (op, result, call, blocksBefore) => {
     const requested =
       op.op === "malloc" || op.op === "realloc" ? Number(op.size) : op.op === "calloc" ? Number(op.count) * Number(op.size) : NaN;
@@ -479,93 +369,52 @@ export class App {
 
   // ------------------------------------------------------------------ drawing
 
-  /** Shows the bytes of the block whose data starts at `address`. */
+  /** Points at the block whose data starts at `address`: the panels that follow it show it. */
   inspect(address: number): void {
-    if (address === this.#inspected) return;
-    this.#inspected = address;
-    this.diagram.select(address);
-    this.#bytes?.show(this.#layout, address);
-    this.#controls?.target(address);
+    if (address === this.#selected) return;
+    this.#selected = address;
+    this.#view = { ...this.#view, selected: address, change: null };
+    for (const panel of this.#panels) panel.select?.(this.#view);
   }
 
   /** Shows a message in the error box (for problems outside the heap: links, files). */
   showError(message: string): void {
-    this.#showError(message);
-  }
-
-  #showError(message: string): void {
-    if (!this.#error) return;
-    this.#error.textContent = message;
-    this.#error.hidden = false;
-  }
-
-  #clearError(): void {
-    if (this.#error && !this.#error.hidden) {
-      this.#error.hidden = true;
-      this.#error.textContent = "";
-    }
+    this.#render({ kind: "problem", text: message });
   }
 
   /** Redraws everything from the heap as it is now. */
   render(): void {
+    this.#render(null);
+  }
+
+  /**
+   * Builds the view of the heap as it is now and hands it to every panel, then (unless the heap
+   * only refused something, or the news is a problem outside it) to the listeners.
+   */
+  #render(change: Change | null): void {
     const t0 = performance.now();
-    this.#layout = this.engine.layout();
-    this.diagram.setNames(this.timeline.namesAt());
-    this.diagram.update(this.#layout);
-    this.diagram.select(this.#inspected);
-    this.#stats?.update(this.#layout);
-    if (this.#lists) {
-      const segregated = this.#options.policy === "segregated";
-      this.#lists.update(this.#layout, segregated ? this.engine.freeLists() : null);
-    }
-    this.#bytes?.show(this.#layout, this.#inspected);
-    this.#overview?.update(this.#layout, this.diagram.visibleRange());
-    const { position, steps } = this.timeline;
-    this.#timebar.update({
+    const engine = this.engine;
+    const { steps, position } = this.timeline;
+    let lists: FreeList[] | undefined;
+    const view: View = {
+      layout: engine.layout(),
+      options: this.#options,
+      steps,
       position,
-      total: steps.length,
+      step: position > 0 ? steps[position - 1]! : null,
+      base: this.#base,
+      names: this.timeline.namesAt(),
+      selected: this.#selected,
       playing: this.playing,
       canUndo: this.history.canUndo,
       canRedo: this.history.canRedo,
-      call: position > 0 ? steps[position - 1]!.call : null,
-    });
-    this.lastRenderMs = performance.now() - t0;
-    for (const listener of this.#listeners) listener();
-  }
-
-  /** What the narration says before the first step. */
-  #startText(): string {
-    const n = this.timeline.steps.length;
-    const base = this.#base;
-    if (n === 0) return base ? `The heap after ${base.label}.` : this.#welcome();
-    const start = base ? `The heap after ${base.label}` : "An empty heap";
-    return `${start}, before step 1 of ${n}. Step forward (→) to run the first step, or press Play.`;
-  }
-
-  #welcome(): string {
-    const o = this.#options;
-    const seed = o.policy === "first-fit" && !o.split && !o.coalesce && !o.trim;
-    const what = seed
-      ? "the brief's allocator: first fit, no splitting, no coalescing, and only the last block goes back to the system"
-      : `${o.policy.replace("-", " ")}${o.split ? ", splitting" : ""}${o.coalesce ? ", coalescing" : ""}${o.trim ? ", trimming" : ""}`;
-    const start = hex(this.engine.heapStart());
-    return `A new, empty heap (${what}). The heap starts at ${start} and the break is there too: type a size and press Enter to malloc ${bytes(24)}.`;
-  }
-
-  #bindView(zoom: HTMLInputElement | null, fit: HTMLInputElement | null): void {
-    if (!zoom || !fit) return;
-    const apply = (): void => {
-      const z = 2 ** Number(zoom.value);
-      zoom.setAttribute("aria-valuetext", `${z} pixels per byte`);
-      this.diagram.setZoom(z);
-      this.#overview?.setWindow(this.diagram.visibleRange());
+      change,
+      freeLists: () => (lists ??= engine.freeLists()),
     };
-    zoom.addEventListener("input", apply);
-    fit.addEventListener("change", () => {
-      zoom.disabled = fit.checked;
-      this.diagram.setFit(fit.checked);
-      this.#overview?.setWindow(this.diagram.visibleRange());
-    });
-    apply();
+    this.#view = view;
+    for (const panel of this.#panels) panel.update(view);
+    this.lastRenderMs = performance.now() - t0;
+    if (change?.kind === "refused" || change?.kind === "problem") return;
+    for (const listener of this.#listeners) listener();
   }
 }

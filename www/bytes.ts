@@ -8,6 +8,7 @@
 
 import { FIELD, type Layout } from "./engine";
 import { bytes, hex } from "./format";
+import type { Mount, Panel, View } from "./panel";
 
 const FLAGS: [bit: number, name: string, meaning: string][] = [
   [1, "FREE", "this block is free"],
@@ -21,7 +22,7 @@ const PER_ROW = 8;
 export type MemoryReader = (address: number, length: number) => Uint8Array;
 
 /** The inspector panel. Its elements are made once; a redraw rewrites only what changed. */
-export class BytesPanel {
+export class BytesPanel implements Panel {
   readonly #read: MemoryReader;
   readonly #align: number;
   readonly #hint: HTMLElement;
@@ -29,6 +30,12 @@ export class BytesPanel {
   readonly #parts: Record<string, HTMLElement> = {};
   readonly #headerBytes: HTMLElement[][] = [];
   readonly #rows: { row: HTMLElement; off: HTMLElement; bytes: HTMLElement[]; ascii: HTMLElement }[] = [];
+
+  static mount({ find, host }: Mount): BytesPanel | null {
+    const root = find("bytes");
+    const engine = host.engine;
+    return root && new BytesPanel(root, (address, length) => engine.read(address, length), engine.snapshot().align);
+  }
 
   constructor(root: HTMLElement, read: MemoryReader, align: number) {
     this.#read = read;
@@ -68,8 +75,16 @@ export class BytesPanel {
     this.#body.hidden = true;
   }
 
+  update(view: View): void {
+    this.#show(view.layout, view.selected);
+  }
+
+  select(view: View): void {
+    this.#show(view.layout, view.selected);
+  }
+
   /** Shows the block whose data starts at `address`, or a hint when there is none. */
-  show(layout: Layout, address: number): void {
+  #show(layout: Layout, address: number): void {
     const { table: t, stride: s } = layout;
     let i = -1;
     if (address >= 0) {

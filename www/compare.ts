@@ -8,10 +8,10 @@
  * row. The panel does nothing while it is closed.
  */
 
-import type { App } from "./app";
-import { ALLOCATORS, optionsLabel } from "./controls";
+import { ALLOCATORS, optionsLabel } from "./allocators";
 import { Engine, type Layout } from "./engine";
 import { bytes, count, percent } from "./format";
+import type { Mount, Panel, View } from "./panel";
 import { heapPicture } from "./picture";
 import type { StepSpec } from "./session";
 import { computeStats } from "./stats";
@@ -35,20 +35,27 @@ interface Row {
   el: HTMLElement;
 }
 
-export class ComparePanel {
-  readonly #app: App;
+export class ComparePanel implements Panel {
   readonly #details: HTMLDetailsElement;
   readonly #choices: HTMLElement;
   readonly #rows: HTMLElement;
   readonly #list: Row[] = [];
+  /** The page's steps, position and base, as the last view had them. */
+  #view: Pick<View, "steps" | "position" | "base"> = { steps: [], position: 0, base: null };
   #pending = 0;
   #creating: Promise<void> | null = null;
 
-  constructor(root: Document, app: App) {
-    this.#app = app;
-    this.#details = root.getElementById("compare") as HTMLDetailsElement;
-    this.#choices = root.getElementById("compare-choices")!;
-    this.#rows = root.getElementById("compare-rows")!;
+  static mount({ find }: Mount): ComparePanel | null {
+    const details = find<HTMLDetailsElement>("compare");
+    const choices = find("compare-choices");
+    const rows = find("compare-rows");
+    return details && choices && rows && new ComparePanel(details, choices, rows);
+  }
+
+  constructor(details: HTMLDetailsElement, choices: HTMLElement, rows: HTMLElement) {
+    this.#details = details;
+    this.#choices = choices;
+    this.#rows = rows;
     for (const a of ALLOCATORS) {
       const label = document.createElement("label");
       const box = document.createElement("input");
@@ -61,7 +68,12 @@ export class ComparePanel {
       box.addEventListener("change", () => this.#schedule());
     }
     this.#details.addEventListener("toggle", () => this.#schedule());
-    app.onChange(() => this.#schedule());
+  }
+
+  /** Follows the page's timeline (once the panel is open, a frame later). */
+  update(view: View): void {
+    this.#view = view;
+    this.#schedule();
   }
 
   /** The rows drawn now, for tests: each allocator's options and its blocks. */
@@ -108,9 +120,9 @@ export class ComparePanel {
     }
     this.#rows.replaceChildren(...this.#list.map((r) => r.el));
 
-    const app = this.#app;
-    const specs = app.timeline.steps.map((s) => s.spec);
-    for (const row of this.#list) this.#replay(row, specs, app.timeline.position, app.base);
+    const { steps, position, base } = this.#view;
+    const specs = steps.map((s) => s.spec);
+    for (const row of this.#list) this.#replay(row, specs, position, base);
     this.#draw();
   }
 
@@ -133,7 +145,7 @@ export class ComparePanel {
       row.base = base;
       reset();
     }
-    for (let i = t.steps.length; i < specs.length; i++) t.steps.push({ spec: specs[i]!, call: "", text: "", ok: false, address: null });
+    t.append(specs.slice(t.steps.length));
     t.steps.length = specs.length;
     if (t.position > specs.length) t.position = specs.length;
     t.goTo(row.engine, position, reset);
@@ -194,6 +206,6 @@ export class ComparePanel {
       row.el.dataset.allocator = row.id;
       row.el.replaceChildren(...parts);
     });
-    this.#rows.dataset.position = String(this.#app.timeline.position);
+    this.#rows.dataset.position = String(this.#view.position);
   }
 }

@@ -6,33 +6,14 @@
  * `Playground`, whose messages the page shows.
  */
 
+import { ALLOCATORS, allocatorId } from "./allocators";
 import type { Operation } from "./engine";
 import { hex } from "./format";
-import type { Options, PlaygroundOptions, Policy } from "./types";
+import type { Host, Mount, Panel, View } from "./panel";
+import type { Options, Policy } from "./types";
 
-/** One entry of the allocator menu. */
-interface Allocator {
-  id: string;
-  label: string;
-  options: PlaygroundOptions;
-}
-
-/** The allocators on offer: the brief's seed first, then the improved one, then the policies. */
-export const ALLOCATORS: readonly Allocator[] = [
-  { id: "seed", label: "Seed (the brief's allocator)", options: { preset: "seed" } },
-  { id: "default", label: "Improved (first fit + split + coalesce + trim)", options: { preset: "default" } },
-  { id: "next-fit", label: "Next fit + split + coalesce + trim", options: { preset: "default", policy: "next-fit" } },
-  { id: "best-fit", label: "Best fit + split + coalesce + trim", options: { preset: "default", policy: "best-fit" } },
-  { id: "worst-fit", label: "Worst fit + split + coalesce + trim", options: { preset: "default", policy: "worst-fit" } },
-  { id: "segregated", label: "Segregated free lists + split + coalesce + trim", options: { preset: "default", policy: "segregated" } },
-];
-
-/** What the controls ask of the page. */
-export interface ControlEvents {
-  run(op: Operation): boolean;
-  configure(options: PlaygroundOptions): void;
-  reset(): void;
-}
+/** What the controls ask of the playground (`configure(undefined)`: reset, same options). */
+export type ControlEvents = Pick<Host, "run" | "configure">;
 
 /** A field's text as the allocator should see it: trimmed, or `undefined` when left empty. */
 function field(input: HTMLInputElement): string | undefined {
@@ -40,11 +21,8 @@ function field(input: HTMLInputElement): string | undefined {
   return text === "" ? undefined : text;
 }
 
-/** Where the controls live: the page, or a playground element's shadow root. */
-export type Root = Document | ShadowRoot;
-
-/** Binds the operation forms and the allocator menu found in `root` (see index.html). */
-export class Controls {
+/** Binds the operation forms and the allocator menu (see template.ts). */
+export class Controls implements Panel {
   readonly #select: HTMLSelectElement;
   readonly #split: HTMLInputElement;
   readonly #coalesce: HTMLInputElement;
@@ -52,12 +30,11 @@ export class Controls {
   readonly #reallocAddress: HTMLInputElement;
   readonly #freeAddress: HTMLInputElement;
 
-  constructor(root: Root, events: ControlEvents) {
-    const byId = <T extends HTMLElement>(id: string): T => {
-      const el = root.getElementById(id);
-      if (!el) throw new Error(`the playground has no #${id}`);
-      return el as T;
-    };
+  static mount({ find, need, host }: Mount): Controls | null {
+    return find("malloc-form") && new Controls(need, host);
+  }
+
+  constructor(byId: Mount["need"], events: ControlEvents) {
     this.#select = byId<HTMLSelectElement>("allocator");
     this.#split = byId<HTMLInputElement>("opt-split");
     this.#coalesce = byId<HTMLInputElement>("opt-coalesce");
@@ -102,7 +79,19 @@ export class Controls {
         });
       });
     }
-    byId<HTMLButtonElement>("reset").addEventListener("click", () => events.reset());
+    byId<HTMLButtonElement>("reset").addEventListener("click", () => events.configure(undefined));
+  }
+
+  /** Shows the options in force; after a step that returned a block, offers that block. */
+  update(view: View): void {
+    this.#show(view.options);
+    const step = view.change?.kind === "step" ? view.step : null;
+    if (step && step.address !== null) this.#target(step.address);
+  }
+
+  /** Offers the block pointed at to the free and realloc fields. */
+  select(view: View): void {
+    if (view.selected >= 0) this.#target(view.selected);
   }
 
   #policy(): Policy {
@@ -111,37 +100,18 @@ export class Controls {
   }
 
   /** Shows the options in force. */
-  show(options: Options): void {
+  #show(options: Options): void {
     this.#split.checked = options.split;
     this.#coalesce.checked = options.coalesce;
     this.#trim.checked = options.trim;
-    this.#select.dataset.policy = options.policy;
-    const seed = options.policy === "first-fit" && !options.split && !options.coalesce && !options.trim;
-    const improved = options.split && options.coalesce && options.trim;
-    const match = seed ? "seed" : improved ? (options.policy === "first-fit" ? "default" : options.policy) : "custom";
-    this.#select.value = match;
+    if (this.#select.dataset.policy !== options.policy) this.#select.dataset.policy = options.policy;
+    const id = allocatorId(options);
+    if (this.#select.value !== id) this.#select.value = id;
   }
 
   /** Offers the block whose data starts at `address` to the free and realloc fields. */
-  target(address: number): void {
+  #target(address: number): void {
     this.#reallocAddress.value = hex(address);
     this.#freeAddress.value = hex(address);
   }
-}
-
-/** The allocator id of a URL's `?allocator=` (default: the seed, the brief's allocator). */
-export function allocatorFromUrl(search: string): PlaygroundOptions {
-  const id = new URLSearchParams(search).get("allocator");
-  return ALLOCATORS.find((a) => a.id === id)?.options ?? { preset: "seed" };
-}
-
-/** A short name for a set of options: "seed", "best fit + split + coalesce + trim", … */
-export function optionsLabel(o: Options): string {
-  if (o.policy === "first-fit" && !o.split && !o.coalesce && !o.trim) return "Seed (first fit, no split, no coalesce)";
-  const parts = [o.policy.replace("-", " ")];
-  if (o.split) parts.push("split");
-  if (o.coalesce) parts.push("coalesce");
-  if (o.trim) parts.push("trim");
-  const text = parts.join(" + ");
-  return text[0]!.toUpperCase() + text.slice(1);
 }

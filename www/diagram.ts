@@ -12,15 +12,23 @@
  *
  * Blocks slide, grow and shrink into place (CSS transitions on position and width), a block that
  * appears grows in and one that disappears fades out; `prefers-reduced-motion` turns all of it off.
+ *
+ * It is the one panel every playground has: app.ts makes it, and the overview and the zoom
+ * follow it through `DiagramWindow`.
  */
 
 import { FIELD, FLAG_FREE, type Layout } from "./engine";
+import type { DiagramWindow, Host, Panel, View } from "./panel";
 import type { PointerName } from "./timeline";
 import { hex, shortBytes, bytes as bytesText } from "./format";
 import { COMPACT, READABLE, firstOnRow, fitZoom, layOut, type Geometry, type Scale } from "./geometry";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const PAGE = 65536;
+
+/** The head of every `next` arrow (`url(#arrowhead)`), defined once inside each diagram. */
+const ARROWHEAD = `<defs><marker id="arrowhead" viewBox="0 0 8 8" refX="6" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+  <path d="M0 0 L8 4 L0 8 z" fill="#3d4a5c" /></marker></defs>`;
 
 /** Vertical rhythm of one row: the lane for `next` arrows, the block, the lane for labels. */
 interface Rows {
@@ -36,13 +44,11 @@ function rowHeight(r: Rows): number {
   return r.arrow + r.block + r.label + r.gap;
 }
 
-/** What the diagram asks of the page around it. */
-export interface DiagramEvents {
-  /** The learner clicked a block, or pressed Enter or Delete on it. */
-  free(address: number): void;
-  /** The learner pointed at or focused a block (its data address). */
-  inspect(address: number): void;
-}
+/**
+ * What the diagram asks of the playground: `run` a `free` when the learner clicks a block (or
+ * presses Enter or Delete on it), `inspect` one pointed at or focused (by its data address).
+ */
+export type DiagramEvents = Pick<Host, "run" | "inspect">;
 
 /** How the diagram fits where it is placed. */
 export interface DiagramOptions {
@@ -78,7 +84,7 @@ interface BlockView {
 }
 
 /** Draws the heap and keeps the drawing in step with it. */
-export class Diagram {
+export class Diagram implements Panel, DiagramWindow {
   readonly viewport: HTMLElement;
   readonly #plane: HTMLElement;
   readonly #events: DiagramEvents;
@@ -101,7 +107,8 @@ export class Diagram {
   #previous: Layout | null = null;
   #flashNew = false;
   /** Pointer names by data address, from the timeline. */
-  #names = new Map<number, PointerName[]>();
+  #names: ReadonlyMap<number, PointerName[]> = new Map();
+  readonly #moved = new Set<() => void>();
   readonly #maxHeight: () => number;
   readonly #minHeight: number;
 
@@ -112,7 +119,13 @@ export class Diagram {
     this.#minHeight = options.minHeight ?? 240;
     this.#plane = document.createElement("div");
     this.#plane.className = "plane";
-    viewport.append(this.#plane);
+    const defs = document.createElementNS(SVG_NS, "svg");
+    defs.setAttribute("width", "0");
+    defs.setAttribute("height", "0");
+    defs.setAttribute("aria-hidden", "true");
+    defs.setAttribute("style", "position: absolute");
+    defs.innerHTML = ARROWHEAD;
+    viewport.append(defs, this.#plane);
 
     this.#brk = document.createElement("div");
     this.#brk.className = "marker brk";
@@ -129,25 +142,33 @@ export class Diagram {
       if (this.#layout && (this.#width !== before || this.#fit)) this.#relayout();
       else this.#paint();
     }).observe(viewport);
-    viewport.addEventListener("scroll", () => {
-      this.#scrollTop = viewport.scrollTop;
-      if (!this.#pending) {
-        this.#pending = requestAnimationFrame(() => {
-          this.#pending = 0;
-          this.#paint();
-        });
-      }
-    });
+    viewport.addEventListener(
+      "scroll",
+      () => {
+        this.#scrollTop = viewport.scrollTop;
+        if (!this.#pending) {
+          this.#pending = requestAnimationFrame(() => {
+            this.#pending = 0;
+            this.#paint();
+          });
+        }
+        this.#notifyMoved();
+      },
+      { passive: true },
+    );
+    const free = (el: HTMLElement): void => {
+      this.#events.run({ op: "free", address: Number(el.dataset.address) });
+    };
     this.#plane.addEventListener("click", (e) => {
       const el = (e.target as Element).closest<HTMLElement>(".block");
-      if (el) this.#events.free(Number(el.dataset.address));
+      if (el) free(el);
     });
     this.#plane.addEventListener("keydown", (e) => {
       const el = (e.target as Element).closest<HTMLElement>(".block");
       if (!el) return;
       if (e.key === "Enter" || e.key === "Delete" || e.key === "Backspace" || e.key === " ") {
         e.preventDefault();
-        this.#events.free(Number(el.dataset.address));
+        free(el);
       } else if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
         e.preventDefault();
         const sibling = this.#neighbour(Number(el.dataset.header), e.key === "ArrowRight" ? 1 : -1);
@@ -162,29 +183,26 @@ export class Diagram {
     this.#plane.addEventListener("pointerover", inspect);
   }
 
-  /** Sets the names scripts gave blocks (by data address); drawn at the next update. */
-  setNames(names: Map<number, PointerName[]>): void {
-    this.#names = names;
-  }
-
   /** The layout drawn last. */
   get layout(): Layout | null {
     return this.#layout;
   }
 
   /** How the diagram is drawn now: its scale (pixels per byte, narrowest parts, row width) and whether it fits the whole heap. */
-  get view(): { fit: boolean; zoom: number; minHeader: number; minData: number; width: number } {
-    const s = this.#layout ? this.#scale() : { ...READABLE, zoom: this.#zoom, width: this.#width };
+  get scale(): { fit: boolean; zoom: number; minHeader: number; minData: number; width: number } {
+    const s = this.#layout ? this.#scaleNow() : { ...READABLE, zoom: this.#zoom, width: this.#width };
     return { fit: this.#fit, zoom: s.zoom, minHeader: s.minHeader, minData: s.minData, width: this.#width };
   }
 
-  /** Draws `layout`, which replaces the one drawn before. */
-  update(layout: Layout): void {
+  /** Draws the view's layout, which replaces the one drawn before, with its names and selection. */
+  update(view: View): void {
+    this.#names = view.names;
     this.#previous = this.#layout;
-    this.#layout = layout;
+    this.#layout = view.layout;
     this.#flashNew = true;
     this.#relayout();
     this.#flashNew = false;
+    this.select(view);
   }
 
   /** Toggles between readable blocks (with a minimum width) and fitting the whole heap. */
@@ -193,16 +211,27 @@ export class Diagram {
     this.#rows = fit ? COMPACT_ROWS : READABLE_ROWS;
     this.viewport.classList.toggle("fit", fit);
     this.#relayout();
+    this.#notifyMoved();
   }
 
   /** Pixels per byte in the readable view. */
   setZoom(zoom: number): void {
     this.#zoom = zoom;
     if (!this.#fit) this.#relayout();
+    this.#notifyMoved();
   }
 
-  /** Marks the block whose data starts at `address` as the one inspected (-1: none). */
-  select(address: number): void {
+  onMove(listener: () => void): void {
+    this.#moved.add(listener);
+  }
+
+  #notifyMoved(): void {
+    for (const listener of this.#moved) listener();
+  }
+
+  /** Marks the block whose data starts at `view.selected` as the one inspected (-1: none). */
+  select(view: View): void {
+    const address = view.selected;
     if (address === this.#selected) return;
     this.#selected = address;
     for (const v of this.#blocks.values()) v.el.classList.toggle("selected", v.data === address);
@@ -219,6 +248,7 @@ export class Diagram {
     this.viewport.scrollTop = Math.max(0, y - this.#height / 3);
     this.#scrollTop = this.viewport.scrollTop;
     this.#paint();
+    this.#notifyMoved();
   }
 
   /** The address range of the rows in view, for the overview's window. */
@@ -243,7 +273,7 @@ export class Diagram {
     this.#height = Math.max(100, this.viewport.clientHeight);
   }
 
-  #scale(): Scale {
+  #scaleNow(): Scale {
     const layout = this.#layout!;
     if (this.#fit) {
       const rows = Math.max(1, Math.floor(this.#maxHeight() / rowHeight(this.#rows)) - 1);
@@ -261,7 +291,7 @@ export class Diagram {
 
   #relayout(): void {
     if (!this.#layout) return;
-    this.#geometry = layOut(this.#layout, this.#scale());
+    this.#geometry = layOut(this.#layout, this.#scaleNow());
     const content = this.#geometry.rows * rowHeight(this.#rows);
     this.#plane.style.height = `${content}px`;
     // The viewport grows with the heap up to most of the window, then scrolls.

@@ -25,81 +25,16 @@
  * fires `brk-step` (detail: `{position, total}`) after each change.
  */
 
+import { ALLOCATORS } from "./allocators";
 import { App } from "./app";
-import { ALLOCATORS } from "./controls";
 import { Engine } from "./engine";
 import css from "./styles.css?inline";
+import { controlsMarkup } from "./template";
 import type { PlaygroundOptions, Policy } from "./types";
 import { POLICIES } from "./types";
 
 /** What the `controls` attribute may say. */
 type ControlsMode = "full" | "steps" | "none";
-
-const ICON_FIRST = `<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M3 2h2v12H3zM14 2v12L6 8z" fill="currentColor"/></svg>`;
-const ICON_LAST = `<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M11 2h2v12h-2zM2 2v12l8-6z" fill="currentColor"/></svg>`;
-
-const OPERATIONS = `
-  <section class="panel controls embed-controls" aria-label="Operations">
-    <form id="malloc-form" class="op">
-      <label for="malloc-size">malloc</label>
-      <span class="call">(<input id="malloc-size" name="size" inputmode="numeric" autocomplete="off" value="24" size="5" />)</span>
-      <button type="submit" class="primary">malloc</button>
-    </form>
-    <form id="calloc-form" class="op">
-      <label for="calloc-count">calloc</label>
-      <span class="call">(<input id="calloc-count" inputmode="numeric" autocomplete="off" value="4" size="3" aria-label="calloc count" />,
-        <input id="calloc-size" inputmode="numeric" autocomplete="off" value="8" size="3" aria-label="calloc size" />)</span>
-      <button type="submit">calloc</button>
-    </form>
-    <form id="realloc-form" class="op">
-      <label for="realloc-address">realloc</label>
-      <span class="call">(<input id="realloc-address" autocomplete="off" placeholder="0x…" size="10" aria-label="realloc address" />,
-        <input id="realloc-size" inputmode="numeric" autocomplete="off" value="48" size="4" aria-label="realloc new size" />)</span>
-      <button type="submit">realloc</button>
-    </form>
-    <form id="free-form" class="op">
-      <label for="free-address">free</label>
-      <span class="call">(<input id="free-address" autocomplete="off" placeholder="0x…" size="10" aria-label="free address" />)</span>
-      <button type="submit">free</button>
-    </form>
-    <div class="allocator">
-      <label for="allocator">Allocator</label>
-      <select id="allocator"></select>
-      <fieldset class="toggles">
-        <legend class="sr-only">Options</legend>
-        <label><input type="checkbox" id="opt-split" /> split</label>
-        <label><input type="checkbox" id="opt-coalesce" /> coalesce</label>
-        <label><input type="checkbox" id="opt-trim" /> trim</label>
-      </fieldset>
-      <button type="button" id="reset">Reset</button>
-    </div>
-  </section>`;
-
-const timebar = (extras: string): string => `
-  <div class="timebar embed-timebar" role="group" aria-label="Timeline">
-    <div class="transport">
-      <button type="button" id="step-first" aria-label="First step" title="First step (Home)">${ICON_FIRST}</button>
-      <button type="button" id="step-back" title="Step back (←)">◀ Back</button>
-      <button type="button" id="play" class="primary" aria-pressed="false" title="Play or pause (Space)">▶ Play</button>
-      <button type="button" id="step-forward" title="Step forward (→)">Forward ▶</button>
-      <button type="button" id="step-last" aria-label="Last step" title="Last step (End)">${ICON_LAST}</button>
-    </div>
-    <div class="scrub">
-      <input id="scrubber" type="range" min="0" max="0" value="0" step="1" aria-label="Step" />
-      <span id="step-label" class="step-label" aria-hidden="true"></span>
-    </div>${extras}
-  </div>`;
-
-const FULL_EXTRAS = `
-    <label class="speed">Speed <select id="speed"></select></label>
-    <div class="history">
-      <button type="button" id="undo" title="Undo (Ctrl+Z)">↶ Undo</button>
-      <button type="button" id="redo" title="Redo (Ctrl+Shift+Z)">↷ Redo</button>
-    </div>`;
-
-const ARROWHEAD = `<svg width="0" height="0" aria-hidden="true" style="position:absolute"><defs>
-  <marker id="arrowhead" viewBox="0 0 8 8" refX="6" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-    <path d="M0 0 L8 4 L0 8 z" fill="#3d4a5c" /></marker></defs></svg>`;
 
 let sheet: CSSStyleSheet | null = null;
 
@@ -157,9 +92,12 @@ function controlsOf(el: HTMLElement): ControlsMode {
   return value === "full" || value === "none" ? value : "steps";
 }
 
+/** The element's attributes (embed.html takes the same as query parameters). */
+export const ATTRIBUTES = ["script", "preset", "policy", "split", "coalesce", "trim", "controls", "start-step", "height"] as const;
+
 /** The element. */
 export class BrkPlayground extends HTMLElement {
-  static readonly observedAttributes = ["script", "preset", "policy", "split", "coalesce", "trim", "controls", "start-step", "height"];
+  static readonly observedAttributes = ATTRIBUTES;
 
   #app: App | null = null;
   #ready: Promise<App> | null = null;
@@ -237,16 +175,15 @@ export class BrkPlayground extends HTMLElement {
     const mode = controlsOf(this);
     this.#app?.destroy();
     this.#app = null;
+    const full = mode === "full";
     root.innerHTML = `
       <div class="embed" part="frame">
-        ${mode === "full" ? OPERATIONS : ""}
-        ${mode === "none" ? "" : timebar(mode === "full" ? FULL_EXTRAS : "")}
+        ${mode === "none" ? "" : controlsMarkup({ where: "element", operations: full, history: full })}
         <div id="error" class="error" role="alert" hidden></div>
         <p id="narration" class="sentence" aria-live="polite" aria-atomic="true"></p>
         <div id="diagram" class="diagram" role="group" aria-label="The heap: blocks from the heap start to the break"></div>
         <p class="credit">brkalloc · a real allocator running in WebAssembly</p>
-      </div>
-      ${ARROWHEAD}`;
+      </div>`;
     const error = root.getElementById("error")!;
     const fail = (message: string): void => {
       error.textContent = message;

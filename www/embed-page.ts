@@ -8,9 +8,9 @@
  * controls, start-step and height.
  */
 
-import "./element";
+import { ATTRIBUTES } from "./element";
 
-const ATTRIBUTES = ["script", "preset", "policy", "split", "coalesce", "trim", "controls", "start-step", "height"];
+const known: readonly string[] = ATTRIBUTES;
 
 const params = new URLSearchParams(location.search);
 const element = document.createElement("brk-playground");
@@ -18,7 +18,7 @@ for (const name of ATTRIBUTES) {
   const value = params.get(name);
   if (value !== null) element.setAttribute(name, value);
 }
-const unknown = [...params.keys()].filter((k) => !ATTRIBUTES.includes(k));
+const unknown = [...params.keys()].filter((k) => !known.includes(k));
 document.getElementById("mount")!.append(element);
 void element.ready.then((app) => {
   if (unknown.length > 0) {

@@ -4,35 +4,28 @@
  * heap, which the file's `heap` section lets the page check).
  */
 
+import { optionsLabel } from "./allocators";
 import type { App } from "./app";
-import { optionsLabel } from "./controls";
 import { FIELD, FLAG_FREE } from "./engine";
 import { bytes, hex } from "./format";
 import { download, heapPicture, svgToPng } from "./picture";
 import { readSession, sessionJson } from "./session";
+import { computeStats } from "./stats";
 
 /** The heap drawn now as SVG text, at the diagram's scale. */
 export function diagramSvg(app: App): string {
-  const view = app.diagram.view;
-  const layout = app.layout;
-  const { position, steps } = app.timeline;
-  const step = position > 0 ? steps[position - 1]! : null;
-  const title = `brkalloc · ${optionsLabel(app.options)}${steps.length ? ` · step ${position} of ${steps.length}${step ? `: ${step.call}` : ""}` : ""}`;
-  let used = 0;
-  let free = 0;
-  for (let i = 0; i < layout.count; i++) {
-    const size = layout.table[i * layout.stride + FIELD.size]!;
-    if ((layout.table[i * layout.stride + FIELD.flags]! & FLAG_FREE) !== 0) free += size;
-    else used += size;
-  }
+  const scale = app.diagram.scale;
+  const { layout, steps, position, step, names, options } = app.view;
+  const title = `brkalloc · ${optionsLabel(options)}${steps.length ? ` · step ${position} of ${steps.length}${step ? `: ${step.call}` : ""}` : ""}`;
+  const { used, free } = computeStats(layout);
   const caption = `${layout.count} blocks from ${hex(layout.heapStart)} to the break at ${hex(layout.brk)} · ${bytes(used)} used, ${bytes(free)} free`;
   return heapPicture(layout, {
-    width: Math.max(560, Math.min(1400, view.width)),
-    zoom: view.zoom,
-    minHeader: view.fit ? 1 : view.minHeader,
-    minData: view.fit ? 2 : view.minData,
-    labels: !view.fit,
-    names: app.timeline.namesAt(),
+    width: Math.max(560, Math.min(1400, scale.width)),
+    zoom: scale.zoom,
+    minHeader: scale.fit ? 1 : scale.minHeader,
+    minData: scale.fit ? 2 : scale.minData,
+    labels: !scale.fit,
+    names,
     title,
     caption,
   });
@@ -41,7 +34,7 @@ export function diagramSvg(app: App): string {
 /** The session as the JSON a file holds, with the heap it leads to (for checking on import). */
 export function sessionFile(app: App): string {
   const layout = app.layout;
-  const names = app.timeline.namesAt();
+  const names = app.view.names;
   const blocks = [];
   for (let i = 0; i < layout.count; i++) {
     const o = i * layout.stride;

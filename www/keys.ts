@@ -1,22 +1,14 @@
 /**
  * Keyboard shortcuts, listened for on the page (or on a `<brk-playground>` element, so that
- * each embedded playground answers only when focus is inside it). The list the page shows is
- * `SHORTCUTS`; keys typed into a field, or that a focused control uses itself (arrows on a
- * block or the scrubber, Space on a button), are left alone.
+ * each embedded playground answers only when focus is inside it), and their list (`SHORTCUTS`,
+ * shown in `#shortcut-list` where the root has one). Keys typed into a field, or that a focused
+ * control uses itself (arrows on a block or the scrubber, Space on a button), are left alone.
  */
 
-/** What the shortcuts ask of the app. */
-export interface KeyEvents {
-  step(delta: number): void;
-  goTo(step: number): void;
-  togglePlay(): void;
-  undo(): void;
-  redo(): void;
-  /** Moves focus to the element with this id, if the playground has one. */
-  focus(id: string): void;
-  /** Shows or hides the list of shortcuts. */
-  help(): void;
-}
+import type { Host, Mount, Panel } from "./panel";
+
+/** What the shortcuts ask of the playground. */
+export type KeyEvents = Pick<Host, "step" | "goTo" | "togglePlay" | "undo" | "redo">;
 
 /** The shortcuts, as the page lists them. */
 export const SHORTCUTS: readonly [keys: string, what: string][] = [
@@ -48,10 +40,44 @@ function ownsKey(el: Element | null, key: string): boolean {
   return false;
 }
 
-export class Keys {
+/** Fills a `<dl>` with the shortcuts, keys in `<kbd>`. */
+function list(dl: HTMLElement): void {
+  for (const [keys, what] of SHORTCUTS) {
+    const dt = document.createElement("dt");
+    for (const [i, key] of keys.split(" ").entries()) {
+      if (i > 0) dt.append(" ");
+      if (key === "or" || key === "then" || key.endsWith(",")) dt.append(key);
+      else {
+        const kbd = document.createElement("kbd");
+        kbd.textContent = key;
+        dt.append(kbd);
+      }
+    }
+    const dd = document.createElement("dd");
+    dd.textContent = what;
+    dl.append(dt, dd);
+  }
+}
+
+export class Keys implements Panel {
   readonly #abort = new AbortController();
 
-  constructor(target: HTMLElement | Document, events: KeyEvents) {
+  /** Shortcuts where the playground listens for keys (none: `keys` is `null`). */
+  static mount({ keys, find, host }: Mount): Keys | null {
+    return keys && new Keys(keys, find, host);
+  }
+
+  /** `find` gives the fields the shortcuts focus (M, S) and the list `?` shows. */
+  constructor(target: HTMLElement | Document, find: Mount["find"], events: KeyEvents) {
+    const shortcuts = find<HTMLDetailsElement>("shortcuts");
+    const dl = find("shortcut-list");
+    if (dl && dl.childElementCount === 0) list(dl);
+    const focus = (id: string): void => find(id)?.focus();
+    const help = (): void => {
+      if (!shortcuts) return;
+      shortcuts.open = !shortcuts.open;
+      shortcuts.querySelector("summary")?.focus();
+    };
     target.addEventListener("keydown", (event) => {
       const e = event as KeyboardEvent;
       if (e.defaultPrevented || e.isComposing) return;
@@ -90,15 +116,18 @@ export class Keys {
           return act(() => events.togglePlay());
         case "m":
         case "M":
-          return act(() => events.focus("malloc-size"));
+          return act(() => focus("malloc-size"));
         case "s":
         case "S":
-          return act(() => events.focus("script"));
+          return act(() => focus("script"));
         case "?":
-          return act(() => events.help());
+          return act(help);
       }
     }, { signal: this.#abort.signal });
   }
+
+  /** The view changes nothing here. */
+  update(): void {}
 
   /** Stops listening. */
   dispose(): void {

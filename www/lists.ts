@@ -7,26 +7,32 @@
  * Under the other policies the panel is hidden: they walk the chain and keep no lists.
  */
 
-import { FIELD, FLAG_FREE, type Layout } from "./engine";
+import { FIELD, FLAG_FREE } from "./engine";
 import { bytes, hex } from "./format";
-import type { FreeList } from "./types";
+import type { Mount, Panel, View } from "./panel";
 
 /** The lists panel. `section` is hidden whenever there is nothing to show. */
-export class ListsPanel {
+export class ListsPanel implements Panel {
   readonly #root: HTMLElement;
   readonly #section: HTMLElement | null;
+
+  static mount({ find }: Mount): ListsPanel | null {
+    const root = find("lists");
+    return root && new ListsPanel(root, find("lists-panel"));
+  }
 
   constructor(root: HTMLElement, section: HTMLElement | null) {
     this.#root = root;
     this.#section = section;
   }
 
-  /** Shows `lists` (null: the policy keeps none) over the blocks of `layout`. */
-  update(layout: Layout, lists: FreeList[] | null): void {
+  /** Shows the size-class lists over the view's blocks, when the policy keeps lists. */
+  update(view: View): void {
+    const lists = view.options.policy === "segregated" ? view.freeLists() : null;
     if (this.#section) this.#section.hidden = lists === null;
     this.#root.replaceChildren();
     if (lists === null) return;
-    const { table: t, stride: s, count: n } = layout;
+    const { table: t, stride: s, count: n } = view.layout;
     const sizes = new Map<number, number>();
     for (let i = 0; i < n; i++) sizes.set(t[i * s + FIELD.header]!, t[i * s + FIELD.size]!);
     const headerSize = n > 0 ? t[FIELD.data]! - t[FIELD.header]! : 0;

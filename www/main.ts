@@ -1,17 +1,18 @@
 /**
- * The playground page (index.html): one playground bound to the whole document, the script
- * box, the link in the address bar, sharing and export, trace replay and the comparison of
- * allocators side by side.
+ * The playground page (index.html): the controls put in place from template.ts, one playground
+ * bound to the whole document with the panels of panels.ts and the page's own (`PAGE_PANELS`),
+ * the link in the address bar, and sharing and export.
  */
 
+import { allocatorFromUrl } from "./allocators";
 import { App } from "./app";
-import { allocatorFromUrl } from "./controls";
-import { Engine } from "./engine";
 import { ComparePanel } from "./compare";
+import { Engine } from "./engine";
 import { bindExport } from "./export";
-import { SHORTCUTS } from "./keys";
 import { LinkSync } from "./link";
+import type { PanelFactory } from "./panel";
 import { ScriptPanel } from "./script-panel";
+import { controlsMarkup } from "./template";
 import { TracePanel } from "./trace";
 
 /** What tests, benchmarks and tutorial pages can reach from the console: `window.playground`. */
@@ -24,40 +25,25 @@ declare global {
   }
 }
 
+/** The parts only the page has: the script box, trace replay, the allocators side by side. */
+const PAGE_PANELS: readonly PanelFactory[] = [ScriptPanel.mount, TracePanel.mount, ComparePanel.mount];
+
 function byId<T extends HTMLElement>(id: string): T {
   return document.getElementById(id) as T;
 }
 
-/** Fills the list of keyboard shortcuts. */
-function listShortcuts(): void {
-  const dl = document.getElementById("shortcut-list");
-  if (!dl) return;
-  for (const [keys, what] of SHORTCUTS) {
-    const dt = document.createElement("dt");
-    for (const [i, key] of keys.split(" ").entries()) {
-      if (i > 0) dt.append(" ");
-      if (key === "or" || key === "then" || key.endsWith(",")) dt.append(key);
-      else {
-        const kbd = document.createElement("kbd");
-        kbd.textContent = key;
-        dt.append(kbd);
-      }
-    }
-    const dd = document.createElement("dd");
-    dd.textContent = what;
-    dl.append(dt, dd);
-  }
-}
+// At once, before anything is awaited: the layout stays hidden until the controls are in.
+document.querySelector("[data-template=controls]")?.replaceWith(
+  document.createRange().createContextualFragment(controlsMarkup({ where: "page", operations: true, history: true })),
+);
 
 async function start(): Promise<void> {
   try {
     const engine = await Engine.create(allocatorFromUrl(location.search));
-    const app = new App(document, engine, { keys: document });
+    const app = new App(document, engine, { keys: document, extraPanels: PAGE_PANELS });
     window.playground = app;
-    listShortcuts();
-    window.traces = new TracePanel(document, app);
-    window.compare = new ComparePanel(document, app);
-    new ScriptPanel(document, app);
+    window.traces = app.panel(TracePanel);
+    window.compare = app.panel(ComparePanel);
     const link = new LinkSync(app);
     window.link = link;
     if (await link.open(location.hash)) app.history.clear();

@@ -6,6 +6,7 @@
 
 import { FIELD, FLAG_FREE, type Layout } from "./engine";
 import { hex } from "./format";
+import type { DiagramWindow, Mount, Panel, View } from "./panel";
 
 const PAGE = 65536;
 const COLORS = {
@@ -20,25 +21,34 @@ const COLORS = {
   text: "#4a5568",
 };
 
-/** A strip of canvas that draws the heap to scale. */
-export class Overview {
+/** A strip of canvas that draws the heap to scale, with the part the diagram shows framed. */
+export class Overview implements Panel {
   readonly #canvas: HTMLCanvasElement;
   readonly #caption: HTMLElement;
+  readonly #diagram: DiagramWindow;
   #layout: Layout | null = null;
   #window: { from: number; to: number } | null = null;
   #range = { lo: 0, hi: 1 };
   /** The canvas's size in CSS pixels, kept by a ResizeObserver so drawing never forces layout. */
   #size = { w: 0, h: 0 };
 
-  /** `onPick` receives the address under a click. */
-  constructor(canvas: HTMLCanvasElement, caption: HTMLElement, onPick: (address: number) => void) {
+  static mount({ find, diagram }: Mount): Overview | null {
+    const canvas = find<HTMLCanvasElement>("overview");
+    const caption = find("overview-caption");
+    return canvas && caption && new Overview(canvas, caption, diagram);
+  }
+
+  /** A click shows the diagram at the address under it; the frame follows the diagram. */
+  constructor(canvas: HTMLCanvasElement, caption: HTMLElement, diagram: DiagramWindow) {
     this.#canvas = canvas;
     this.#caption = caption;
+    this.#diagram = diagram;
     canvas.addEventListener("click", (e) => {
       const rect = canvas.getBoundingClientRect();
       const f = (e.clientX - rect.left) / rect.width;
-      onPick(Math.round(this.#range.lo + f * (this.#range.hi - this.#range.lo)));
+      diagram.reveal(Math.round(this.#range.lo + f * (this.#range.hi - this.#range.lo)));
     });
+    diagram.onMove(() => this.#setWindow(diagram.visibleRange()));
     new ResizeObserver((entries) => {
       const box = entries[entries.length - 1]!.contentRect;
       this.#size = { w: Math.round(box.width), h: Math.round(box.height) };
@@ -46,15 +56,15 @@ export class Overview {
     }).observe(canvas);
   }
 
-  /** Draws `layout`; `window` is the address range the diagram shows. */
-  update(layout: Layout, window: { from: number; to: number } | null): void {
-    this.#layout = layout;
-    this.#window = window;
+  /** Draws the view's heap, framing what the diagram (drawn just before) shows of it. */
+  update(view: View): void {
+    this.#layout = view.layout;
+    this.#window = this.#diagram.visibleRange();
     this.draw();
   }
 
-  /** Moves the window only. */
-  setWindow(window: { from: number; to: number } | null): void {
+  /** Moves the frame only. */
+  #setWindow(window: { from: number; to: number } | null): void {
     this.#window = window;
     this.draw();
   }

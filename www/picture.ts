@@ -25,7 +25,7 @@ export interface PictureOptions {
   caption?: string;
   /** Labels inside blocks (off for thin strips). */
   labels?: boolean;
-  names?: Map<number, PointerName[]>;
+  names?: ReadonlyMap<number, PointerName[]>;
   /** Height of a block, in pixels. */
   blockHeight?: number;
   /** Whether the title is drawn (it is the picture's accessible name either way). */

@@ -4,9 +4,9 @@
  * and puts the cursor there.
  */
 
-import type { App, ScriptProblem } from "./app";
-import type { Root } from "./controls";
+import type { Host, Mount, Panel, ScriptProblem, View } from "./panel";
 import { sessionScript } from "./session";
+import type { Step } from "./timeline";
 
 /** Where the text cursor goes for a problem at `line`, `column` (both 1-based, in characters). */
 export function offsetOf(text: string, line: number, column: number): number {
@@ -18,21 +18,29 @@ export function offsetOf(text: string, line: number, column: number): number {
   return offset + current.slice(0, Math.max(0, column - 1)).join("").length;
 }
 
-export class ScriptPanel {
+export class ScriptPanel implements Panel {
   readonly #text: HTMLTextAreaElement;
   readonly #error: HTMLElement;
+  /** The steps of the last view, for "From steps". */
+  #steps: readonly Step[] = [];
 
-  constructor(root: Root, app: App) {
-    this.#text = root.getElementById("script") as HTMLTextAreaElement;
-    this.#error = root.getElementById("script-error") as HTMLElement;
+  static mount({ find, host }: Mount): ScriptPanel | null {
+    const text = find<HTMLTextAreaElement>("script");
+    const error = find("script-error");
+    return text && error && new ScriptPanel(text, error, find, host);
+  }
+
+  constructor(text: HTMLTextAreaElement, error: HTMLElement, find: Mount["find"], host: Pick<Host, "loadScript">) {
+    this.#text = text;
+    this.#error = error;
     const load = (toEnd: boolean): void => {
-      const problem = app.loadScript(this.#text.value, toEnd ? Number.MAX_SAFE_INTEGER : 0);
+      const problem = host.loadScript(this.#text.value, toEnd ? Number.MAX_SAFE_INTEGER : 0);
       this.show(problem);
     };
-    root.getElementById("script-run")?.addEventListener("click", () => load(false));
-    root.getElementById("script-run-all")?.addEventListener("click", () => load(true));
-    root.getElementById("script-from-session")?.addEventListener("click", () => {
-      const steps = app.timeline.steps;
+    find("script-run")?.addEventListener("click", () => load(false));
+    find("script-run-all")?.addEventListener("click", () => load(true));
+    find("script-from-session")?.addEventListener("click", () => {
+      const steps = this.#steps;
       this.#text.value = sessionScript(
         steps.map((s) => s.spec),
         steps.map((s) => s.address),
@@ -51,6 +59,10 @@ export class ScriptPanel {
     });
   }
 
+  update(view: View): void {
+    this.#steps = view.steps;
+  }
+
   /** Shows a parse problem (with the cursor on it), or clears the last one. */
   show(problem: ScriptProblem | null): void {
     if (!problem) {
@@ -67,9 +79,5 @@ export class ScriptPanel {
     const at = offsetOf(this.#text.value, problem.line, problem.column);
     this.#text.focus();
     this.#text.setSelectionRange(at, Math.min(this.#text.value.length, at + 1));
-  }
-
-  get text(): string {
-    return this.#text.value;
   }
 }

@@ -8,6 +8,7 @@
 
 import { FIELD, FLAG_FREE, type Layout } from "./engine";
 import { bytes, count, hex, percent, shortBytes } from "./format";
+import type { Mount, Panel, View } from "./panel";
 
 /** Sums over the blocks, as `Totals` defines them. */
 export interface Stats {
@@ -67,8 +68,13 @@ const ROWS: [key: string, label: string, hint: string][] = [
 ];
 
 /** The stats panel. */
-export class StatsPanel {
+export class StatsPanel implements Panel {
   readonly #cells = new Map<string, HTMLElement>();
+
+  static mount({ find }: Mount): StatsPanel | null {
+    const root = find("stats");
+    return root && new StatsPanel(root);
+  }
 
   constructor(root: HTMLElement) {
     const dl = document.createElement("dl");
@@ -86,7 +92,7 @@ export class StatsPanel {
     root.append(dl);
   }
 
-  update(layout: Layout): Stats {
+  update({ layout }: View): void {
     const st = computeStats(layout);
     const heapBytes = st.extent || 1;
     this.#set("blocks", `${count(st.blocks, "block")}${st.freeBlocks ? ` · ${st.freeBlocks} free` : ""}`);
@@ -99,7 +105,6 @@ export class StatsPanel {
     this.#set("brk", hex(layout.brk));
     this.#set("pages", `${layout.pagesGrown} × 64 KiB`);
     this.#set("spare", shortBytes(Math.max(0, layout.limit - layout.brk)));
-    return st;
   }
 
   #set(key: string, text: string): void {

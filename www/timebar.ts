@@ -4,38 +4,16 @@
  * asks for; the app does the rest.
  */
 
-import type { Root } from "./controls";
+import type { Host, Mount, Panel, View } from "./panel";
 
-/** What the bar asks of the app. */
-export interface TimebarEvents {
-  goTo(step: number): void;
-  step(delta: number): void;
-  togglePlay(): void;
-  setSpeed(speed: number): void;
-  undo(): void;
-  redo(): void;
-}
-
-/** What the bar shows. */
-export interface TimebarState {
-  position: number;
-  total: number;
-  playing: boolean;
-  canUndo: boolean;
-  canRedo: boolean;
-  /** The call of the step the heap is at (`a = malloc(16)`), for the label. */
-  call: string | null;
-}
+/** What the bar asks of the playground. */
+export type TimebarEvents = Pick<Host, "goTo" | "step" | "togglePlay" | "setSpeed" | "undo" | "redo">;
 
 /** The playing speeds on offer, in steps per second. */
 export const SPEEDS = [0.5, 1, 2, 4, 8] as const;
 
-function find<T extends HTMLElement>(root: Root, id: string): T | null {
-  return root.getElementById(id) as T | null;
-}
-
-/** Binds whichever of the bar's controls `root` has. */
-export class Timebar {
+/** Binds whichever of the bar's controls the root has. */
+export class Timebar implements Panel {
   readonly #first: HTMLButtonElement | null;
   readonly #back: HTMLButtonElement | null;
   readonly #play: HTMLButtonElement | null;
@@ -47,17 +25,22 @@ export class Timebar {
   readonly #undo: HTMLButtonElement | null;
   readonly #redo: HTMLButtonElement | null;
 
-  constructor(root: Root, events: TimebarEvents) {
-    this.#first = find(root, "step-first");
-    this.#back = find(root, "step-back");
-    this.#play = find(root, "play");
-    this.#forward = find(root, "step-forward");
-    this.#last = find(root, "step-last");
-    this.#scrubber = find(root, "scrubber");
-    this.#label = find(root, "step-label");
-    this.#speed = find(root, "speed");
-    this.#undo = find(root, "undo");
-    this.#redo = find(root, "redo");
+  /** A bar for a root with a scrubber or a play button; none without either. */
+  static mount({ find, host }: Mount): Timebar | null {
+    return find("scrubber") || find("play") ? new Timebar(find, host) : null;
+  }
+
+  constructor(find: Mount["find"], events: TimebarEvents) {
+    this.#first = find("step-first");
+    this.#back = find("step-back");
+    this.#play = find("play");
+    this.#forward = find("step-forward");
+    this.#last = find("step-last");
+    this.#scrubber = find("scrubber");
+    this.#label = find("step-label");
+    this.#speed = find("speed");
+    this.#undo = find("undo");
+    this.#redo = find("redo");
 
     this.#first?.addEventListener("click", () => events.goTo(0));
     this.#back?.addEventListener("click", () => events.step(-1));
@@ -68,44 +51,44 @@ export class Timebar {
     this.#undo?.addEventListener("click", () => events.undo());
     this.#redo?.addEventListener("click", () => events.redo());
     if (this.#speed) {
-      if (this.#speed.options.length === 0) {
-        for (const s of SPEEDS) this.#speed.add(new Option(`${s}×`, String(s), s === 1, s === 1));
+      const speed = this.#speed;
+      if (speed.options.length === 0) {
+        for (const s of SPEEDS) speed.add(new Option(`${s}×`, String(s), s === 1, s === 1));
       }
-      this.#speed.addEventListener("change", () => events.setSpeed(Number(this.#speed!.value)));
+      speed.addEventListener("change", () => events.setSpeed(Number(speed.value) || 1));
+      events.setSpeed(Number(speed.value) || 1);
     }
   }
 
-  /** The speed chosen, in steps per second. */
-  get speed(): number {
-    return this.#speed ? Number(this.#speed.value) || 1 : 1;
-  }
-
-  update(s: TimebarState): void {
-    const atStart = s.position === 0;
-    const atEnd = s.position >= s.total;
+  update(view: View): void {
+    const { position, playing } = view;
+    const total = view.steps.length;
+    const call = view.step?.call ?? null;
+    const atStart = position === 0;
+    const atEnd = position >= total;
     disable(this.#first, atStart);
     disable(this.#back, atStart);
     disable(this.#forward, atEnd);
     disable(this.#last, atEnd);
-    disable(this.#play, s.total === 0);
-    disable(this.#undo, !s.canUndo);
-    disable(this.#redo, !s.canRedo);
+    disable(this.#play, total === 0);
+    disable(this.#undo, !view.canUndo);
+    disable(this.#redo, !view.canRedo);
     if (this.#play) {
-      const text = s.playing ? "❚❚ Pause" : "▶ Play";
+      const text = playing ? "❚❚ Pause" : "▶ Play";
       if (this.#play.textContent !== text) this.#play.textContent = text;
-      this.#play.setAttribute("aria-pressed", String(s.playing));
+      this.#play.setAttribute("aria-pressed", String(playing));
     }
     if (this.#scrubber) {
-      const max = String(s.total);
+      const max = String(total);
       if (this.#scrubber.max !== max) this.#scrubber.max = max;
-      if (this.#scrubber.value !== String(s.position)) this.#scrubber.value = String(s.position);
-      this.#scrubber.disabled = s.total === 0;
-      this.#scrubber.setAttribute("aria-valuetext", `step ${s.position} of ${s.total}${s.call ? `: ${s.call}` : ""}`);
+      if (this.#scrubber.value !== String(position)) this.#scrubber.value = String(position);
+      this.#scrubber.disabled = total === 0;
+      this.#scrubber.setAttribute("aria-valuetext", `step ${position} of ${total}${call ? `: ${call}` : ""}`);
     }
     if (this.#label) {
-      const text = s.total === 0 ? "No steps yet" : `Step ${s.position} of ${s.total}`;
+      const text = total === 0 ? "No steps yet" : `Step ${position} of ${total}`;
       if (this.#label.textContent !== text) this.#label.textContent = text;
-      this.#label.title = s.call ?? "";
+      this.#label.title = call ?? "";
     }
   }
 }

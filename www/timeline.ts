@@ -13,7 +13,7 @@
  */
 
 import type { Engine, Operation } from "./engine";
-import { sessionJson, stepCall, type Session, type StepSpec } from "./session";
+import { sessionJson, stepCall, type PtrRef, type Session, type StepSpec } from "./session";
 import type { OpResult } from "./types";
 
 /** One step and what it did the last time it ran. */
@@ -51,6 +51,50 @@ export class Timeline {
   readonly steps: Step[] = [];
   /** Number of steps applied to the heap (steps after it are ahead: undone, or not yet played). */
   position = 0;
+
+  /** Appends steps that have not run yet (from a session, a script, another timeline). */
+  append(specs: readonly StepSpec[]): void {
+    for (const spec of specs) this.steps.push({ spec, call: stepCall(spec, null), text: "", ok: false, address: null });
+  }
+
+  /**
+   * The step an operation done now stands for (after the current position): a pointer becomes
+   * the latest step that returned it, with the name a script gave it, so the step replays on
+   * any heap. An address no step returned stays an address.
+   */
+  specOf(op: Operation): StepSpec {
+    const size = (x: unknown): number => Number(x);
+    switch (op.op) {
+      case "malloc":
+        return { op: "malloc", size: size(op.size) };
+      case "calloc":
+        return { op: "calloc", count: size(op.count), size: size(op.size) };
+      case "free":
+      case "realloc": {
+        const address = Number(op.address);
+        const ptr = this.#pointerRef(address);
+        const label = this.namesAt().get(address)?.find((n) => !n.dangling)?.name;
+        const spec: StepSpec = op.op === "free" ? { op: "free", ptr } : { op: "realloc", ptr, size: size(op.size) };
+        if (label) spec.ptrName = label;
+        return spec;
+      }
+    }
+  }
+
+  /** The latest step (before the current position) that returned `address`, or the address itself. */
+  #pointerRef(address: number): PtrRef {
+    for (let i = this.position - 1; i >= 0; i--) {
+      const s = this.steps[i]!;
+      if (s.ok && s.spec.op !== "free" && s.address === address) return { step: i };
+    }
+    return { address };
+  }
+
+  /** The call as C would write it, a pointer to an earlier step written as the address it returned. */
+  callOf(spec: StepSpec): string {
+    const ptr = "ptr" in spec && "step" in spec.ptr ? (this.steps[spec.ptr.step]?.address ?? null) : null;
+    return stepCall(spec, ptr);
+  }
 
   /** The operation a step stands for on this heap: pointers to earlier steps become their addresses. */
   operation(index: number): Operation | string {
@@ -105,7 +149,7 @@ export class Timeline {
     }
     step.ok = true;
     step.address = result.address;
-    step.call = stepCall(step.spec, "ptr" in step.spec && "step" in step.spec.ptr ? (this.steps[step.spec.ptr.step]?.address ?? null) : null);
+    step.call = this.callOf(step.spec);
     if (narrator) step.text = narrator(op, result, step.call, before);
     return { ok: true, result, error: null };
   }

@@ -7,10 +7,10 @@
  * A trace that does not parse, or an operation the heap refuses, is explained in the panel.
  */
 
-import type { App } from "./app";
 import { TraceChart, legend, utilisation } from "./chart";
 import { makeTrace, type Engine } from "./engine";
 import { bytes, count, percent } from "./format";
+import type { Host, Mount, Panel } from "./panel";
 import type { TraceSample, TraceSummary } from "./types";
 
 /** Operations replayed between two redraws of the progress bar. */
@@ -24,8 +24,11 @@ function replayAll(engine: Engine, text: string, upTo: number): void {
   engine.replayTrace(upTo, Number.MAX_SAFE_INTEGER);
 }
 
-export class TracePanel {
-  readonly #app: App;
+/** What the panel asks of the playground: its heap to replay into, and a new start for the timeline. */
+type TraceHost = Pick<Host, "engine" | "pause" | "session" | "adoptBase">;
+
+export class TracePanel implements Panel {
+  readonly #app: TraceHost;
   readonly #input: HTMLInputElement;
   readonly #drop: HTMLElement;
   readonly #progress: HTMLProgressElement;
@@ -36,9 +39,12 @@ export class TracePanel {
   #busy = false;
   #trace: { name: string; text: string; summary: TraceSummary; samples: TraceSample[] } | null = null;
 
-  constructor(root: Document, app: App) {
+  static mount({ find, need, host }: Mount): TracePanel | null {
+    return find("trace-drop") && new TracePanel(need, host);
+  }
+
+  constructor(byId: Mount["need"], app: TraceHost) {
     this.#app = app;
-    const byId = <T extends HTMLElement>(id: string): T => root.getElementById(id) as T;
     this.#input = byId("trace-file");
     this.#drop = byId("trace-drop");
     this.#progress = byId("trace-progress");
@@ -153,6 +159,9 @@ export class TracePanel {
     if (failure) this.#setError(`${name}: ${failure}`);
     this.root.dataset.state = failure ? "failed" : "done";
   }
+
+  /** The view changes nothing here: the panel changes the heap, and the heap is drawn elsewhere. */
+  update(): void {}
 
   get root(): HTMLElement {
     return this.#drop.closest("section") ?? this.#drop;

@@ -2,8 +2,9 @@
 # Installs what `npm start` and `npm test` need, and only what is missing.
 #
 #   bash scripts/setup.sh start   # wasm32 target, wasm-pack, wasm-bindgen-cli, npm packages
-#   bash scripts/setup.sh test    # all of the above, plus Chromium, ChromeDriver, binaryen
-#                                 # (Debian packages) and nightly Rust with Miri
+#                                 # (binaryen's wasm-opt among them: the npm package)
+#   bash scripts/setup.sh test    # all of the above, plus Chromium and ChromeDriver (Debian
+#                                 # packages) and nightly Rust with Miri
 #
 # Everything comes from the package registries (crates.io, npm, Debian, rustup's channels):
 # nothing here downloads a browser or a prebuilt binary. A second run finds everything in
@@ -152,14 +153,15 @@ ensure_nightly_miri() {
 # ---------------------------------------------------------------- Debian packages
 
 # The Debian packages whose programs are not there yet: a C toolchain (rustc links with
-# it) and, for the browser tests, Chromium, its WebDriver and binaryen (wasm-opt).
+# it) and, for the browser tests, Chromium and its WebDriver. wasm-opt is not one of them:
+# Debian's binaryen is too old for wasm-bindgen's output, and the npm package binaryen (a
+# devDependency) provides it.
 missing_apt_packages() {
     local want_browser="$1" missing=()
     command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
     if [ "$want_browser" = yes ]; then
         [ -x /usr/bin/chromium ] || missing+=(chromium)
         [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
-        command -v wasm-opt >/dev/null 2>&1 || missing+=(binaryen)
         # The malloc stage (purpose test) runs these programs on brkalloc's malloc.
         command -v python3 >/dev/null 2>&1 || missing+=(python3)
         command -v perl >/dev/null 2>&1 || missing+=(perl)

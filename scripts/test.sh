@@ -44,7 +44,7 @@ declare -A TITLE=(
     [clippy]="lints (cargo clippy --workspace --all-targets -- -D warnings)"
     [test]="native tests (cargo test --workspace)"
     [malloc]="real programs on brkalloc's malloc under LD_PRELOAD (python3 scripts/malloc-programs.py test)"
-    [doc]="documentation (cargo doc -p brkalloc -p brkalloc-lab -p brkalloc-malloc --no-deps, warnings are errors; cargo package --workspace --exclude brkalloc-malloc --no-verify)"
+    [doc]="documentation (cargo doc -p brkalloc -p brkalloc-lab -p brkalloc-malloc -p brkalloc-rng --no-deps, warnings are errors; cargo package --workspace --exclude brkalloc-malloc: packs and builds each crate as crates.io would)"
     [miri]="Miri, strict provenance, on the core (${MIRI_TARGETS[*]} ${MIRI_MODEL_TARGETS[*]}) and, with Tree Borrows, the global allocator (${MIRI_GLOBAL_TARGETS[*]})"
     [wasm]="wasm tests in headless Chromium (wasm-pack test --headless --chrome, crate/brkalloc and crate/lab)"
     [typecheck]="TypeScript types (npm run typecheck)"
@@ -64,8 +64,8 @@ stage_malloc() { python3 scripts/malloc-programs.py test; }
 # `cargo package`: the crates' manifests, READMEs and licences make publishable packages
 # (brkalloc-malloc is `publish = false`).
 stage_doc() {
-    RUSTDOCFLAGS="-D warnings" cargo doc -p brkalloc -p brkalloc-lab -p brkalloc-malloc --no-deps &&
-        cargo package --workspace --exclude brkalloc-malloc --no-verify --allow-dirty
+    RUSTDOCFLAGS="-D warnings" cargo doc -p brkalloc -p brkalloc-lab -p brkalloc-malloc -p brkalloc-rng --no-deps &&
+        cargo package --workspace --exclude brkalloc-malloc --allow-dirty
 }
 
 stage_miri() {

@@ -31,17 +31,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// The project's one random-number generator (SplitMix64, `crate/lab/src/rng.rs`), included by
-/// path: the allocator does not export one, and cannot depend on the lab.
-#[cfg(unix)]
-#[allow(dead_code)]
-#[path = "../../lab/src/rng.rs"]
-mod rng;
-
 #[cfg(unix)]
 mod program {
-    use crate::rng::Rng;
     use brkalloc::{BlockInfo, BrkAlloc, SegregatedConfig};
+    use brkalloc_rng::Rng;
     use std::collections::{BTreeMap, HashMap};
     use std::panic::{catch_unwind, AssertUnwindSafe};
     use std::process::ExitCode;

@@ -22,7 +22,7 @@ pub mod diagram;
 pub mod json;
 pub mod recorder;
 pub mod report;
-pub mod rng;
+pub use brkalloc_rng as rng;
 pub mod scenario;
 pub mod snapshot;
 pub mod trace;

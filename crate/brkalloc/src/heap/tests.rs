@@ -26,13 +26,7 @@ impl crate::observer::Observer for Recorder {
     }
 }
 
-/// The project's one random-number generator (SplitMix64, `crate/lab/src/rng.rs`), included
-/// by path: the allocator does not export one, and cannot depend on the lab. Deterministic and
-/// allocation-free, so that Miri runs these too.
-#[allow(dead_code)]
-#[path = "../../../lab/src/rng.rs"]
-mod rng;
-use rng::Rng;
+use brkalloc_rng::Rng;
 
 fn all_options() -> Vec<Options> {
     let mut v = Vec::new();

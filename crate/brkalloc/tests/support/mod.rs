@@ -1045,13 +1045,9 @@ impl Observer for Recorder {
     }
 }
 
-/// The project's one random-number generator (SplitMix64, `crate/lab/src/rng.rs`), included by
-/// path so that the allocator's tests and the fuzz targets (which include this file) draw from
-/// the same definition as the trace generator, without the allocator exporting one or
-/// depending on the lab. Seeded runs need no crate and run under Miri.
-#[path = "../../../lab/src/rng.rs"]
-mod rng;
-pub use rng::Rng;
+/// The project's one random-number generator (SplitMix64, the `brkalloc-rng` crate), which the
+/// lab's trace generator uses too. Seeded runs need no system entropy and run under Miri.
+pub use brkalloc_rng::Rng;
 
 /// A size up to `max`, mostly small: most programs allocate small blocks.
 pub fn random_size(rng: &mut Rng, max: usize) -> usize {

@@ -1,11 +1,9 @@
-//! [`Rng`]: the one random-number generator of the project's generators and tests, SplitMix64.
+//! [`Rng`]: the one random-number generator of brkalloc's generators and tests, SplitMix64.
 //!
-//! The trace generator draws its workloads from it, and the allocator's tests and fuzz targets
-//! draw their operation sequences from it: the allocator crate's tests include this very file
-//! by path (`#[path = "../../../lab/src/rng.rs"] mod rng;` in `crate/brkalloc/tests/support`),
-//! because an allocator should not export a random-number generator as part of its API, and
-//! cannot depend on the lab. So the file uses nothing but `core`, and names nothing of this
-//! crate.
+//! The lab's trace generator draws its workloads from it, and the allocator's tests and fuzz
+//! targets draw their operation sequences from it. It is a crate of its own so that both can
+//! depend on it while the allocator exports no random-number generator and the lab stays the
+//! only crate that builds on the allocator.
 //!
 //! Its output is fixed by the definition of SplitMix64 and of the few ways of drawing from it
 //! below: the same seed gives the same numbers on every platform and in every version, which is
@@ -13,13 +11,15 @@
 //! stable. Changing what any method returns for a seed changes every generated trace.
 //!
 //! ```
-//! use brkalloc_lab::rng::Rng;
+//! use brkalloc_rng::Rng;
 //!
 //! let mut rng = Rng::new(7);
 //! let size = rng.range(8, 511);
 //! assert!((8..=511).contains(&size));
 //! assert_eq!(Rng::new(7).range(8, 511), size, "the same seed, the same numbers");
 //! ```
+
+#![no_std]
 
 /// SplitMix64: tiny, fast, good enough to draw workloads and test cases, and runnable under
 /// Miri (no system entropy, no allocation).

@@ -2,7 +2,7 @@
 //! stay in their bounds and reach both ends, and the same seed gives the same numbers (the
 //! trace generator and every seeded test rely on that).
 
-use brkalloc_lab::rng::Rng;
+use brkalloc_rng::Rng;
 
 /// SplitMix64's published first outputs for seed 0: the definition, not an approximation.
 #[test]

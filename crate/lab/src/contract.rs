@@ -372,38 +372,27 @@ impl ser::Serializer for ShapeSerializer {
     }
 }
 
-impl ser::SerializeSeq for SeqShape {
-    type Ok = Shape;
-    type Error = ContractError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ContractError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<Shape, ContractError> {
-        Ok(self.finish())
-    }
+/// The three sequence-like serde traits, which differ only in the name of their one method.
+macro_rules! seq_shape {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for SeqShape {
+            type Ok = Shape;
+            type Error = ContractError;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ContractError> {
+                self.element(value)
+            }
+            fn end(self) -> Result<Shape, ContractError> {
+                Ok(self.finish())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for SeqShape {
-    type Ok = Shape;
-    type Error = ContractError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ContractError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<Shape, ContractError> {
-        Ok(self.finish())
-    }
-}
-
-impl ser::SerializeTupleStruct for SeqShape {
-    type Ok = Shape;
-    type Error = ContractError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ContractError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<Shape, ContractError> {
-        Ok(self.finish())
-    }
-}
+seq_shape!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 impl ser::SerializeTupleVariant for ObjectShape {
     type Ok = Shape;

@@ -223,7 +223,7 @@ pub fn replay_with<B: Break, C: Config, O: Observer>(
 
 mod sealed {
     /// Only the two heap holders of this module: the replayer's safety rests on reaching the
-    /// same heap every time, which a `Heap` it owns and a `&mut Heap` it borrows both
+    /// same heap every time, which a `Heap` it owns and a `&mut` borrow of such a holder both
     /// guarantee, and an arbitrary `DerefMut` would not.
     pub trait Sealed {}
 }
@@ -261,17 +261,18 @@ impl<B: Break, C: Config, O: Observer> HeapHandle for Heap<B, C, O> {
     }
 }
 
-impl<B: Break, C: Config, O: Observer> sealed::Sealed for &mut Heap<B, C, O> {}
+// A borrowed holder reaches the heap its referent reaches, every time.
+impl<H: HeapHandle> sealed::Sealed for &mut H {}
 
-impl<B: Break, C: Config, O: Observer> HeapHandle for &mut Heap<B, C, O> {
-    type Break = B;
-    type Config = C;
-    type Observer = O;
-    fn heap(&self) -> &Heap<B, C, O> {
-        self
+impl<H: HeapHandle> HeapHandle for &mut H {
+    type Break = H::Break;
+    type Config = H::Config;
+    type Observer = H::Observer;
+    fn heap(&self) -> &Heap<H::Break, H::Config, H::Observer> {
+        (**self).heap()
     }
-    fn heap_mut(&mut self) -> &mut Heap<B, C, O> {
-        self
+    fn heap_mut(&mut self) -> &mut Heap<H::Break, H::Config, H::Observer> {
+        (**self).heap_mut()
     }
 }
 

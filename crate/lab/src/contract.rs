@@ -431,35 +431,27 @@ impl ser::SerializeMap for ObjectShape {
     }
 }
 
-impl ser::SerializeStruct for ObjectShape {
-    type Ok = Shape;
-    type Error = ContractError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), ContractError> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<Shape, ContractError> {
-        Ok(self.finish())
-    }
+/// The two struct-like serde traits, alike to the letter.
+macro_rules! struct_shape {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for ObjectShape {
+            type Ok = Shape;
+            type Error = ContractError;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), ContractError> {
+                self.field(key, value)
+            }
+            fn end(self) -> Result<Shape, ContractError> {
+                Ok(self.finish())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for ObjectShape {
-    type Ok = Shape;
-    type Error = ContractError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), ContractError> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<Shape, ContractError> {
-        Ok(self.finish())
-    }
-}
+struct_shape!(SerializeStruct, SerializeStructVariant);
 
 // ------------------------------------------------------------------------------ the declarations
 

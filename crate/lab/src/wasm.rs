@@ -245,10 +245,41 @@ pub fn generate_trace(kind: &str, ops: u32, seed: u32) -> Result<String, JsError
 /// JSON text and `JSON.parse`: one call across the wasm boundary instead of a few per field,
 /// which keeps an operation on a heap of 10,000 blocks within a frame.
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
-    let text = serde_json::to_string(value)
+    let mut text = Vec::with_capacity(256);
+    value
+        .serialize(&mut serde_json::Serializer::with_formatter(
+            &mut text, JsNumbers,
+        ))
         .map_err(|e| JsError::new(&format!("could not convert to JSON: {e}")))?;
+    // serde_json writes UTF-8 (its strings come from Rust strings).
+    let text = String::from_utf8(text)
+        .map_err(|_| JsError::new("the heap wrote text that is not UTF-8"))?;
     js_sys::JSON::parse(&text)
         .map_err(|_| JsError::new("could not read back the JSON the heap wrote"))
+}
+
+/// serde_json's compact output, with fractions (fragmentation, utilisation) written by
+/// JavaScript's `Number.prototype.toString`, which `JSON.parse` reads back exactly: the module
+/// then carries no float formatting of its own. (serde_json writes `null` for NaN and the
+/// infinities before asking the formatter.)
+struct JsNumbers;
+
+impl serde_json::ser::Formatter for JsNumbers {
+    fn write_f64<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        value: f64,
+    ) -> std::io::Result<()> {
+        writer.write_all(number_text(value).as_bytes())
+    }
+
+    fn write_f32<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        value: f32,
+    ) -> std::io::Result<()> {
+        self.write_f64(writer, f64::from(value))
+    }
 }
 
 /// An `Error` whose message is `message`, with the fields of `at` (`line`, `column`, as
@@ -727,16 +758,14 @@ fn shown_address(value: &JsValue) -> String {
 }
 
 /// A number written as JavaScript would: `-1`, `2.5`, `1000000000000`, `NaN`, `Infinity`.
+/// JavaScript writes it (`Number.prototype.toString`), which also keeps Rust's float
+/// formatting out of the module.
 fn number_text(x: f64) -> String {
-    if x.is_nan() {
-        "NaN".to_string()
-    } else if x.is_infinite() {
-        if x > 0.0 { "Infinity" } else { "-Infinity" }.to_string()
-    } else if x == x.trunc() && x.abs() < 1e21 {
-        format!("{x:.0}")
-    } else {
-        format!("{x}")
-    }
+    String::from(
+        js_sys::Number::from(x)
+            .to_string_with_radix(10)
+            .unwrap_or_else(|_| "NaN".into()),
+    )
 }
 
 /// Reads a size, count or address given from JavaScript: a number, or text holding one
@@ -789,6 +818,7 @@ fn to_usize(typed: &str, value: &JsValue, what: Quantity) -> Result<usize, JsErr
 
 /// Parses text as a number: `0x…` hexadecimal, or anything JavaScript's `Number()` reads as a
 /// decimal (`24`, `-1`, `2.5`, `1e12`). `None` for anything else, including empty text.
+/// JavaScript reads the decimal, which keeps Rust's float parsing out of the module.
 fn parse_number(text: &str) -> Option<f64> {
     let t = text.trim();
     if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
@@ -797,11 +827,10 @@ fn parse_number(text: &str) -> Option<f64> {
     let ok = !t.is_empty()
         && t.chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'));
-    if ok {
-        t.parse::<f64>().ok()
-    } else {
-        None
-    }
+    // Unary `+`, which reads text exactly as `Number()` does.
+    let x = JsValue::from_str(t).unchecked_into_f64();
+    // `Number("-")` and `Number("1e")` are NaN: not a number, as Rust's parser says too.
+    (ok && !x.is_nan()).then_some(x)
 }
 
 /// Reads `new Playground(options)`'s argument, refusing unknown fields and values.

@@ -20,7 +20,7 @@ use brkalloc_lab::report::{self, Request, RunError};
 use brkalloc_lab::trace::{self, Kind, ReplayOptions, Trace};
 use brkalloc_lab::wording::thousands;
 
-/// Replay malloc-lab traces through the brkalloc allocator, and make them.
+/// Replay malloc-lab traces through the brkalloc allocator, and generate them.
 #[derive(Parser)]
 #[command(
     name = "brkalloc",

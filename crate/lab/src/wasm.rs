@@ -106,6 +106,7 @@ pub fn block_table() -> Result<JsValue, JsError> {
 /// The allocator's constants on wasm32 (`Constants` in the contract): `headerSize`, `align`,
 /// `minData`, `maxSize`, `pageSize` (of `memory.grow`), `maxSegments` and `trimThreshold`. They
 /// differ between targets, so the page reads them here rather than writing them down.
+#[wasm_bindgen]
 pub fn constants() -> Result<JsValue, JsError> {
     to_js(&Constants::with_page_size(
         <WasmPages as PageMemory>::PAGE_SIZE,
@@ -116,6 +117,7 @@ pub fn constants() -> Result<JsValue, JsError> {
 /// `{name, label, words, summary}` (`PolicyInfo` in the contract): the name options and links
 /// use (`first-fit`), a label (`First fit`), how a sentence names it (`first fit`, `the
 /// segregated lists`), and what it does in one sentence.
+#[wasm_bindgen]
 pub fn policies() -> Result<JsValue, JsError> {
     to_js(&PolicyInfo::all())
 }

@@ -13,7 +13,6 @@
 import { Diagram } from "./diagram";
 import { readScenario, type Engine, type Layout, type Operation } from "./engine";
 import { narrate } from "./narration";
-import { PANELS } from "./panels";
 import type { Change, Host, Mount, Panel, PanelFactory, Root, ScriptProblem, View } from "./panel";
 import { scenarioSteps } from "./scenario";
 import { readSession, type Session } from "./session";
@@ -28,8 +27,11 @@ export interface AppConfig {
   maxHeight?: () => number;
   /** The shortest the diagram gets. */
   minHeight?: number;
-  /** Panels beyond `PANELS`, for parts only this root has (the page's script box, say). */
-  extraPanels?: readonly PanelFactory[];
+  /**
+   * The panels this root may have, in the order each view reaches them (after the diagram):
+   * `PANELS` for an element, more for the page (panels.ts, main.ts).
+   */
+  panels: readonly PanelFactory[];
 }
 
 /** The page's state and the one path every operation takes. */
@@ -39,7 +41,7 @@ export class App implements Host {
   readonly root: Root;
   readonly timeline = new Timeline();
   readonly history = new History();
-  /** The diagram first, then each panel of `PANELS` (and `extraPanels`) the root has, in order. */
+  /** The diagram first, then each panel of `config.panels` the root has, in order. */
   readonly #panels: Panel[];
   readonly #headerSize: number;
   readonly #listeners = new Set<() => void>();
@@ -56,7 +58,7 @@ export class App implements Host {
   /** Time the last redraw took, in milliseconds (script, style and layout). */
   lastRenderMs = 0;
 
-  constructor(root: Root, engine: Engine, config: AppConfig = {}) {
+  constructor(root: Root, engine: Engine, config: AppConfig) {
     this.root = root;
     this.engine = engine;
     this.#headerSize = engine.snapshot().headerSize;
@@ -72,7 +74,7 @@ export class App implements Host {
       ...(config.minHeight !== undefined ? { minHeight: config.minHeight } : {}),
     });
     const mount: Mount = { find, need, root, host: this, diagram: this.diagram, keys: config.keys === undefined ? document : config.keys };
-    const built = [...PANELS, ...(config.extraPanels ?? [])].map((make) => make(mount));
+    const built = config.panels.map((make) => make(mount));
     this.#panels = [this.diagram, ...built.filter((p): p is Panel => p !== null)];
     this.#render({ kind: "started" });
   }
@@ -398,6 +400,7 @@ export class App implements Host {
     let lists: FreeList[] | undefined;
     const view: View = {
       layout: engine.layout(),
+      totals: engine.totals(),
       options: this.#options,
       steps,
       position,

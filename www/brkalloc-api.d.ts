@@ -15,6 +15,21 @@ export default function init(
 /** Number of `u32` fields per block in the layout table. */
 export function layoutStride(): number;
 
+/** The layout table's shape, `{fields, stride, freeFlag}` (`BlockTable` in the contract). */
+export function blockTable(): unknown;
+
+/** A call as the learner typed it: `malloc(24)`, `free(0x00110008)`. */
+export function callText(op: string, args: unknown[]): string;
+
+/** A step as C writes it: `b = realloc(a, 32)`. */
+export function stepText(op: string, args: unknown[], name?: string | null): string;
+
+/** An address as every message writes it: `0x00110008`. */
+export function addressText(address: number): string;
+
+/** A byte count in words: `1 byte`, `65,536 bytes`. */
+export function bytesText(n: number): string;
+
 /** Reads a scenario script into `{steps}`; throws `Error("line L, column C: …")`. */
 export function parseScenario(text: string): unknown;
 
@@ -30,6 +45,7 @@ export class Playground {
   realloc(address: unknown, size: unknown): unknown;
   calloc(count: unknown, size: unknown): unknown;
   snapshot(): unknown;
+  totals(): unknown;
   freeLists(): unknown;
   options(): unknown;
   reset(options?: unknown): void;

@@ -124,7 +124,7 @@ export class BytesPanel implements Panel {
     for (let b = 0; b < 8; b++) setByte(this.#headerBytes[b >> 2]![b & 3]!, raw[b]!);
     setHtml(
       p.w0v!,
-      `<code>0x${word0.toString(16).padStart(8, "0")}</code> → size <b>${storedSize}</b>, flags <b>${flags}</b>` +
+      `<code>${hex(word0)}</code> → size <b>${storedSize}</b>, flags <b>${flags}</b>` +
         (flagList.length ? ` = ${flagList.map(([, n, m]) => `<abbr title="${m}">${n}</abbr>`).join(" | ")}` : " (used)"),
     );
     setHtml(p.w1v!, next === 0 ? "<b>null</b>: the last block" : `<code>${hex(next)}</code>, the next header`);

@@ -21,17 +21,12 @@ interface Series {
   value: (s: TraceSample) => number;
 }
 
-/** Utilisation so far: the most data live at once ÷ the largest the heap has been. */
-export function utilisation(s: TraceSample): number {
-  return s.peakExtent > 0 ? s.peakLive / s.peakExtent : 0;
-}
-
 const BYTES: Series[] = [
   { key: "extent", label: "heap size (start to break)", color: "#0072B2", dash: "", value: (s) => s.extent },
   { key: "live", label: "live data (bytes asked for)", color: "#E69F00", dash: "6 3", value: (s) => s.live },
 ];
 const RATIOS: Series[] = [
-  { key: "utilisation", label: "utilisation (peak live ÷ peak heap size)", color: "#009E73", dash: "", value: utilisation },
+  { key: "utilisation", label: "utilisation (peak live ÷ peak heap size)", color: "#009E73", dash: "", value: (s) => s.utilisation },
   { key: "fragmentation", label: "fragmentation (1 − largest free ÷ free)", color: "#D55E00", dash: "2 3", value: (s) => s.fragmentation },
 ];
 
@@ -155,7 +150,7 @@ export class TraceChart {
     this.#svg = svg;
     this.root.setAttribute("aria-valuemax", String(total));
     this.root.dataset.samples = String(samples.length);
-    if (last) this.root.dataset.utilisation = utilisation(last).toFixed(4);
+    if (last) this.root.dataset.utilisation = last.utilisation.toFixed(4);
     this.mark(at);
   }
 
@@ -174,7 +169,7 @@ export class TraceChart {
     this.root.setAttribute(
       "aria-valuetext",
       s
-        ? `operation ${at} of ${this.#total}: heap ${shortBytes(s.extent)}, live ${shortBytes(s.live)}, utilisation ${percent(utilisation(s))}, fragmentation ${percent(s.fragmentation)}`
+        ? `operation ${at} of ${this.#total}: heap ${shortBytes(s.extent)}, live ${shortBytes(s.live)}, utilisation ${percent(s.utilisation)}, fragmentation ${percent(s.fragmentation)}`
         : `operation ${at} of ${this.#total}`,
     );
   }

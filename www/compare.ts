@@ -8,13 +8,12 @@
  * row. The panel does nothing while it is closed.
  */
 
-import { ALLOCATORS, optionsLabel } from "./allocators";
+import { ALLOCATORS, allocatorLabel, optionsLabel } from "./allocators";
 import { Engine, type Layout } from "./engine";
 import { bytes, count, percent } from "./format";
 import type { Mount, Panel, View } from "./panel";
 import { heapPicture } from "./picture";
 import type { StepSpec } from "./session";
-import { computeStats } from "./stats";
 import { Timeline, type Base } from "./timeline";
 import type { Options, PlaygroundOptions } from "./types";
 
@@ -62,8 +61,9 @@ export class ComparePanel implements Panel {
       box.type = "checkbox";
       box.value = a.id;
       box.checked = DEFAULT_CHOICES.includes(a.id);
-      label.append(box, ` ${a.label.replace(/ \(.*\)$/, "")}`);
-      label.title = a.label;
+      const text = allocatorLabel(a);
+      label.append(box, ` ${text.replace(/ \(.*\)$/, "")}`);
+      label.title = text;
       this.#choices.append(label);
       box.addEventListener("change", () => this.#schedule());
     }
@@ -159,7 +159,7 @@ export class ComparePanel implements Panel {
     const zoom = Math.min(4, width / extent);
     this.#list.forEach((row, k) => {
       const layout = layouts[k]!;
-      const st = computeStats(layout);
+      const st = row.engine.totals();
       const t = row.timeline;
       const refused = t.steps.slice(0, t.position).filter((s) => !s.ok);
       const head = document.createElement("div");

@@ -6,7 +6,7 @@
  * `Playground`, whose messages the page shows.
  */
 
-import { ALLOCATORS, allocatorId } from "./allocators";
+import { ALLOCATORS, DEFAULT_POLICY, allocatorId, allocatorLabel } from "./allocators";
 import type { Operation } from "./engine";
 import { hex } from "./format";
 import type { Host, Mount, Panel, View } from "./panel";
@@ -41,7 +41,7 @@ export class Controls implements Panel {
     this.#trim = byId<HTMLInputElement>("opt-trim");
     this.#reallocAddress = byId<HTMLInputElement>("realloc-address");
     this.#freeAddress = byId<HTMLInputElement>("free-address");
-    for (const a of ALLOCATORS) this.#select.add(new Option(a.label, a.id));
+    for (const a of ALLOCATORS) this.#select.add(new Option(allocatorLabel(a), a.id));
     this.#select.add(new Option("Custom options", "custom"));
     this.#select.options[this.#select.options.length - 1]!.disabled = true;
 
@@ -96,7 +96,7 @@ export class Controls implements Panel {
 
   #policy(): Policy {
     const a = ALLOCATORS.find((x) => x.id === this.#select.value);
-    return a?.options.policy ?? (this.#select.dataset.policy as Policy | undefined) ?? "first-fit";
+    return a?.options.policy ?? (this.#select.dataset.policy as Policy | undefined) ?? DEFAULT_POLICY;
   }
 
   /** Shows the options in force. */

@@ -94,6 +94,8 @@ export class Diagram implements Panel, DiagramWindow {
   readonly #start: HTMLElement;
   #generation = 0;
   #layout: Layout | null = null;
+  /** Bytes of the heap itself, gaps between segments left out (`Totals.extent`, from Rust). */
+  #extent = 0;
   #geometry: Geometry | null = null;
   #fit = false;
   #zoom = 2;
@@ -199,6 +201,7 @@ export class Diagram implements Panel, DiagramWindow {
     this.#names = view.names;
     this.#previous = this.#layout;
     this.#layout = view.layout;
+    this.#extent = view.totals.extent;
     this.#flashNew = true;
     this.#relayout();
     this.#flashNew = false;
@@ -274,17 +277,11 @@ export class Diagram implements Panel, DiagramWindow {
   }
 
   #scaleNow(): Scale {
-    const layout = this.#layout!;
     if (this.#fit) {
       const rows = Math.max(1, Math.floor(this.#maxHeight() / rowHeight(this.#rows)) - 1);
       // Bytes of the heap itself: gaps between segments are drawn at a fixed width.
-      let total = 0;
-      for (let i = 0; i < layout.count; i++) {
-        const o = i * layout.stride;
-        total += layout.table[o + FIELD.data]! + layout.table[o + FIELD.size]! - layout.table[o + FIELD.header]!;
-      }
       const room = this.#width * rows - COMPACT.tailWidth - COMPACT.gapWidth * Math.min(rows, 8);
-      return { ...COMPACT, zoom: fitZoom(Math.max(1, total), Math.max(1, room), 1), width: this.#width };
+      return { ...COMPACT, zoom: fitZoom(Math.max(1, this.#extent), Math.max(1, room), 1), width: this.#width };
     }
     return { ...READABLE, zoom: this.#zoom, width: this.#width };
   }

@@ -28,6 +28,7 @@
 import { ALLOCATORS } from "./allocators";
 import { App } from "./app";
 import { Engine } from "./engine";
+import { PANELS } from "./panels";
 import css from "./styles.css?inline";
 import { controlsMarkup } from "./template";
 import type { PlaygroundOptions, Policy } from "./types";
@@ -204,7 +205,7 @@ export class BrkPlayground extends HTMLElement {
       fail(`The playground could not start: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
-    const app = new App(root, engine, { keys: mode === "none" ? null : this, maxHeight: () => this.#maxHeight(), minHeight: 130 });
+    const app = new App(root, engine, { panels: PANELS, keys: mode === "none" ? null : this, maxHeight: () => this.#maxHeight(), minHeight: 130 });
     this.#app = app;
     const script = (this.getAttribute("script") ?? this.textContent ?? "").trim();
     if (problem === null && script !== "") {

@@ -4,13 +4,53 @@
  * `WebAssembly.Memory`. Everything the allocator decides happens in Rust; this file only types it.
  */
 
-import init, { Playground, generateTrace, layoutStride, parseScenario } from "#brkalloc";
-import type { FreeList, OpResult, Options, PlaygroundOptions, Scenario, Snapshot, TraceProgress, TraceSummary } from "./types";
+import * as brkalloc from "#brkalloc";
+import init, { Playground, blockTable, generateTrace, parseScenario } from "#brkalloc";
+import {
+  LAYOUT_FIELDS,
+  type BlockTable,
+  type FreeList,
+  type LayoutField,
+  type OpResult,
+  type Options,
+  type PlaygroundOptions,
+  type Policy,
+  type PolicyInfo,
+  type Scenario,
+  type Snapshot,
+  type Totals,
+  type TraceProgress,
+  type TraceSummary,
+} from "./types";
 
-/** Field offsets of one block's row in the layout table (see `Playground::layout` in wasm.rs). */
-export const FIELD = { header: 0, data: 1, size: 2, flags: 3, next: 4 } as const;
-/** Flag bit of the layout table: the block is free. */
-export const FLAG_FREE = 1;
+/**
+ * Field offsets of one block's row in the layout table, as the module's `blockTable()` names
+ * them: filled in when the module is loaded (`loadModule`), before any heap exists.
+ */
+export const FIELD = {} as Record<LayoutField, number>;
+/** Flag bit of the layout table that says a block is free (`blockTable().freeFlag`). */
+export let FLAG_FREE = 0;
+/** `u32`s per block in the layout table (`blockTable().stride`). */
+let STRIDE = 0;
+
+/**
+ * Reads the layout table's shape from the module. A field the page decodes that the module
+ * does not name is an error at start, not a diagram drawn from the wrong column.
+ */
+function readBlockTable(): void {
+  const table = blockTable() as BlockTable;
+  const missing = LAYOUT_FIELDS.filter((f) => !table.fields.includes(f));
+  if (missing.length || !(table.stride >= table.fields.length) || !table.freeFlag) {
+    throw new Error(
+      `the wasm module's block table (${JSON.stringify(table)}) lacks what the page reads: ` +
+        `the fields ${LAYOUT_FIELDS.join(", ")}, a stride and a free flag` +
+        (missing.length ? ` (missing: ${missing.join(", ")})` : ""),
+    );
+  }
+  for (const f of LAYOUT_FIELDS) FIELD[f] = table.fields.indexOf(f);
+  FLAG_FREE = table.freeFlag;
+  STRIDE = table.stride;
+}
 
 /**
  * The heap as the diagram reads it: one row of `stride` u32 per block, in chain order, copied in
@@ -36,11 +76,39 @@ export type Operation =
   | { op: "realloc"; address: unknown; size: unknown }
   | { op: "calloc"; count: unknown; size: unknown };
 
+/**
+ * Rust's words for the placement policies (`policies()`: label, words, summary), in
+ * `Policy::ALL` order. The module built from crate/lab/src/wasm.rs does not export `policies`
+ * yet (its `#[wasm_bindgen]` attribute is missing), so until it does the page falls back on
+ * `POLICY_WORDS_UNTIL_EXPORTED`: the one place in the front end that spells these words.
+ */
+let POLICY_INFO: readonly PolicyInfo[] = [];
+
+/** Stand-in for `policies()` while the module lacks that export: delete it once it has it. */
+const POLICY_WORDS_UNTIL_EXPORTED: readonly PolicyInfo[] = [
+  { name: "first-fit", label: "First fit", words: "first fit", summary: "" },
+  { name: "next-fit", label: "Next fit", words: "next fit", summary: "" },
+  { name: "best-fit", label: "Best fit", words: "best fit", summary: "" },
+  { name: "worst-fit", label: "Worst fit", words: "worst fit", summary: "" },
+  { name: "segregated", label: "Segregated free lists", words: "the segregated lists", summary: "" },
+];
+
+/** Rust's words for `policy` (the module must be loaded). */
+export function policyInfo(policy: Policy): PolicyInfo {
+  const info = POLICY_INFO.find((p) => p.name === policy);
+  if (!info) throw new Error(`unknown policy ${JSON.stringify(policy)}`);
+  return info;
+}
+
 let ready: Promise<unknown> | null = null;
 
 /** Loads the wasm module once; later calls share the same promise. */
 export function loadModule(): Promise<unknown> {
-  ready ??= init();
+  ready ??= init().then(() => {
+    readBlockTable();
+    const policies = (brkalloc as { policies?: () => unknown }).policies;
+    POLICY_INFO = policies ? (policies() as PolicyInfo[]) : POLICY_WORDS_UNTIL_EXPORTED;
+  });
   return ready;
 }
 
@@ -66,7 +134,7 @@ export class Engine {
   private constructor(playground: Playground) {
     this.#playground = playground;
     this.#memory = playground.memory();
-    this.#stride = layoutStride();
+    this.#stride = STRIDE;
   }
 
   /** Loads the module (if needed) and makes a heap with `options`. Throws a readable Error. */
@@ -103,6 +171,11 @@ export class Engine {
   /** The whole heap as data (slower than `layout`: it is built and copied as objects). */
   snapshot(): Snapshot {
     return this.#playground.snapshot() as Snapshot;
+  }
+
+  /** The heap's totals, as the allocator's `Stats` defines them (one walk of the chain in Rust). */
+  totals(): Totals {
+    return this.#playground.totals() as Totals;
   }
 
   /** The segregated policy's size-class lists (empty under the other policies). */

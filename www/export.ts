@@ -10,14 +10,13 @@ import { FIELD, FLAG_FREE } from "./engine";
 import { bytes, hex } from "./format";
 import { download, heapPicture, svgToPng } from "./picture";
 import { readSession, sessionJson } from "./session";
-import { computeStats } from "./stats";
 
 /** The heap drawn now as SVG text, at the diagram's scale. */
 export function diagramSvg(app: App): string {
   const scale = app.diagram.scale;
-  const { layout, steps, position, step, names, options } = app.view;
+  const { layout, totals, steps, position, step, names, options } = app.view;
   const title = `brkalloc · ${optionsLabel(options)}${steps.length ? ` · step ${position} of ${steps.length}${step ? `: ${step.call}` : ""}` : ""}`;
-  const { used, free } = computeStats(layout);
+  const { used, free } = totals;
   const caption = `${layout.count} blocks from ${hex(layout.heapStart)} to the break at ${hex(layout.brk)} · ${bytes(used)} used, ${bytes(free)} free`;
   return heapPicture(layout, {
     width: Math.max(560, Math.min(1400, scale.width)),

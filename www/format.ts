@@ -1,13 +1,20 @@
-/** Small formatting helpers shared by the diagram, the narration and the panels. */
+/**
+ * Small formatting helpers shared by the diagram, the narration and the panels. Addresses and
+ * byte counts are written by Rust (`addressText`, `bytesText`: the allocator's own messages use
+ * the same words), so the wasm module must be loaded before they are called; the rest is
+ * display formatting only the page does.
+ */
+
+import { addressText, bytesText } from "#brkalloc";
 
 /** An address as the allocator's messages write it: `0x` and eight hex digits. */
 export function hex(address: number): string {
-  return "0x" + (address >>> 0).toString(16).padStart(8, "0");
+  return addressText(address);
 }
 
 /** A byte count with thousands separators: `65,536 bytes`, `1 byte`. */
 export function bytes(n: number): string {
-  return `${n.toLocaleString("en-US")} ${n === 1 ? "byte" : "bytes"}`;
+  return bytesText(n);
 }
 
 /** A short byte count for tight labels: `24 B`, `1.5 KiB`, `2 MiB`. */

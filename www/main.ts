@@ -6,14 +6,20 @@
 
 import { allocatorFromUrl } from "./allocators";
 import { App } from "./app";
+import { BytesPanel } from "./bytes";
 import { ComparePanel } from "./compare";
 import { Engine } from "./engine";
 import { bindExport } from "./export";
 import { LinkSync } from "./link";
+import { ListsPanel } from "./lists";
+import { Overview } from "./overview";
 import type { PanelFactory } from "./panel";
+import { PANELS } from "./panels";
 import { ScriptPanel } from "./script-panel";
+import { StatsPanel } from "./stats";
 import { controlsMarkup } from "./template";
 import { TracePanel } from "./trace";
+import { ZoomControls } from "./zoom";
 
 /** What tests, benchmarks and tutorial pages can reach from the console: `window.playground`. */
 declare global {
@@ -25,8 +31,23 @@ declare global {
   }
 }
 
-/** The parts only the page has: the script box, trace replay, the allocators side by side. */
-const PAGE_PANELS: readonly PanelFactory[] = [ScriptPanel.mount, TracePanel.mount, ComparePanel.mount];
+/**
+ * The page's panels, in the order each view reaches them: the overview and the zoom (which
+ * frame what the diagram has just drawn), the panels every playground has (panels.ts), then the
+ * parts only the page has: the stats, the size-class lists, the bytes, the script box, trace
+ * replay, the allocators side by side.
+ */
+const PAGE_PANELS: readonly PanelFactory[] = [
+  Overview.mount,
+  ZoomControls.mount,
+  ...PANELS,
+  StatsPanel.mount,
+  ListsPanel.mount,
+  BytesPanel.mount,
+  ScriptPanel.mount,
+  TracePanel.mount,
+  ComparePanel.mount,
+];
 
 function byId<T extends HTMLElement>(id: string): T {
   return document.getElementById(id) as T;
@@ -40,7 +61,7 @@ document.querySelector("[data-template=controls]")?.replaceWith(
 async function start(): Promise<void> {
   try {
     const engine = await Engine.create(allocatorFromUrl(location.search));
-    const app = new App(document, engine, { keys: document, extraPanels: PAGE_PANELS });
+    const app = new App(document, engine, { keys: document, panels: PAGE_PANELS });
     window.playground = app;
     window.traces = app.panel(TracePanel);
     window.compare = app.panel(ComparePanel);

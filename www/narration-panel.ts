@@ -6,6 +6,7 @@
  */
 
 import { isSeed } from "./allocators";
+import { policyInfo } from "./engine";
 import { bytes, hex } from "./format";
 import type { Mount, Panel, View } from "./panel";
 
@@ -162,7 +163,7 @@ function startText(view: View): string {
 /** The sentence for a new, empty heap: which allocator, where the heap starts. */
 function welcome({ options: o, layout }: View): string {
   const what = isSeed(o)
-    ? "the brief's allocator: first fit, no splitting, no coalescing, and only the last block goes back to the system"
-    : `${o.policy.replace("-", " ")}${o.split ? ", splitting" : ""}${o.coalesce ? ", coalescing" : ""}${o.trim ? ", trimming" : ""}`;
+    ? `the brief's allocator: ${policyInfo(o.policy).words}, no splitting, no coalescing, and only the last block goes back to the system`
+    : `${policyInfo(o.policy).words}${o.split ? ", splitting" : ""}${o.coalesce ? ", coalescing" : ""}${o.trim ? ", trimming" : ""}`;
   return `A new, empty heap (${what}). The heap starts at ${hex(layout.heapStart)} and the break is there too: type a size and press Enter to malloc ${bytes(24)}.`;
 }

@@ -3,41 +3,22 @@
  * timeline keeps each step's sentence; narration-panel.ts shows them, with the log.
  */
 
-import type { Operation } from "./engine";
+import { callText as wasmCallText } from "#brkalloc";
+import { policyInfo, type Operation } from "./engine";
 import { bytes, count, hex, signed } from "./format";
 import type { HeapEvent, OpResult, Options } from "./types";
 
-const POLICY_WORDS: Record<Options["policy"], string> = {
-  "first-fit": "first fit",
-  "next-fit": "next fit",
-  "best-fit": "best fit",
-  "worst-fit": "worst fit",
-  segregated: "the segregated lists",
-};
-
-/** An argument as the learner typed it: addresses in hex, other numbers as they are. */
-function arg(value: unknown, address: boolean): string {
-  if (typeof value === "string") {
-    const text = value.trim();
-    const n = /^(0x[0-9a-f]+|[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?)$/i.test(text) ? Number(text) : NaN;
-    if (Number.isNaN(n)) return JSON.stringify(value);
-    return address && Number.isInteger(n) && n >= 0 && n <= 0xffffffff ? hex(n) : text;
-  }
-  if (typeof value === "number") return address && Number.isInteger(value) && value >= 0 ? hex(value) : String(value);
-  return value === undefined ? "" : String(value);
-}
-
-/** The call as C would write it: `malloc(24)`, `free(0x00110048)`, `realloc(0x00110048, 48)`. */
+/** The call as the learner typed it, in Rust's words (`callText`): `malloc(24)`, `free(0x00110048)`. */
 export function callText(op: Operation): string {
   switch (op.op) {
     case "malloc":
-      return `malloc(${arg(op.size, false)})`;
+      return wasmCallText("malloc", [op.size]);
     case "free":
-      return `free(${arg(op.address, true)})`;
+      return wasmCallText("free", [op.address]);
     case "realloc":
-      return `realloc(${arg(op.address, true)}, ${arg(op.size, false)})`;
+      return wasmCallText("realloc", [op.address, op.size]);
     case "calloc":
-      return `calloc(${arg(op.count, false)}, ${arg(op.size, false)})`;
+      return wasmCallText("calloc", [op.count, op.size]);
   }
 }
 
@@ -83,7 +64,7 @@ export interface Context {
 function search(events: HeapEvent[], policy: string, more: number): { text: string; plural: boolean } | null {
   const cls = find(events, "size-class");
   if (cls) {
-    return { text: `the segregated lists look in size class ${cls.class} (blocks of ${cls.minSize} bytes or more)`, plural: true };
+    return { text: `${policy} look in size class ${cls.class} (blocks of ${cls.minSize} bytes or more)`, plural: true };
   }
   const visits = all(events, "visit").length + more;
   return visits > 0 ? { text: `${policy} visits ${count(visits, "block")}`, plural: false } : null;
@@ -91,7 +72,7 @@ function search(events: HeapEvent[], policy: string, more: number): { text: stri
 
 /** Describes how a new block was found, for malloc, calloc and a moving realloc. */
 function placement(events: HeapEvent[], ctx: Context): string {
-  const policy = POLICY_WORDS[ctx.options.policy];
+  const policy = policyInfo(ctx.options.policy).words;
   const looked = search(events, policy, ctx.moreVisits ?? 0);
   const reuse = find(events, "reuse");
   const split = find(events, "split");

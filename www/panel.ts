@@ -17,7 +17,7 @@
 import type { Engine, Layout, Operation } from "./engine";
 import type { Session } from "./session";
 import type { Base, PointerName, Step } from "./timeline";
-import type { FreeList, Options, PlaygroundOptions } from "./types";
+import type { FreeList, Options, PlaygroundOptions, Totals } from "./types";
 
 /** Where a playground lives: the page, or a playground element's shadow root. */
 export type Root = Document | ShadowRoot;
@@ -44,6 +44,8 @@ export type Change =
 export interface View {
   /** The heap's layout table, read from linear memory once for this view. */
   readonly layout: Layout;
+  /** The heap's totals as Rust's `Stats` defines them (`Playground.totals()`), read once for this view. */
+  readonly totals: Totals;
   /** The options in force. */
   readonly options: Options;
   /** Every step, and how many of them the heap has run. */

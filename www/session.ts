@@ -9,7 +9,7 @@
  * typed by hand stays an address (`{address: 1114120}`).
  */
 
-import { hex } from "./format";
+import { stepText } from "#brkalloc";
 import { POLICIES, type Options } from "./types";
 
 /** Which block a `free` or `realloc` is about. */
@@ -44,26 +44,21 @@ export const SESSION_VERSION = 1;
 /** The largest number of steps a link or file may hold, so that a hand-made one cannot hang the page. */
 export const MAX_STEPS = 100_000;
 
-/** The step as C would write it: `a = malloc(16)`, `free(a)`, `free(0x00110008)`. */
+/** The step as C would write it, in Rust's words (`stepText`): `a = malloc(16)`, `free(a)`, `free(0x00110008)`. */
 export function stepCall(spec: StepSpec, pointer: number | null): string {
-  const assign = "name" in spec && spec.name ? `${spec.name} = ` : "";
-  const ptr = (ref: PtrRef, ptrName: string | undefined): string =>
-    ptrName
-      ? ptrName
-      : "address" in ref
-        ? hex(ref.address)
-        : pointer === null
-          ? `(result of step ${ref.step + 1})`
-          : hex(pointer);
+  const name = "name" in spec && spec.name ? spec.name : undefined;
+  // A pointer is a name, an address (written in hex by Rust), or the page's words for one it cannot name.
+  const ptr = (ref: PtrRef, ptrName: string | undefined): string | number =>
+    ptrName || ("address" in ref ? ref.address : (pointer ?? `(result of step ${ref.step + 1})`));
   switch (spec.op) {
     case "malloc":
-      return `${assign}malloc(${spec.size})`;
+      return stepText("malloc", [spec.size], name);
     case "calloc":
-      return `${assign}calloc(${spec.count}, ${spec.size})`;
+      return stepText("calloc", [spec.count, spec.size], name);
     case "realloc":
-      return `${assign}realloc(${ptr(spec.ptr, spec.ptrName)}, ${spec.size})`;
+      return stepText("realloc", [ptr(spec.ptr, spec.ptrName), spec.size], name);
     case "free":
-      return `free(${ptr(spec.ptr, spec.ptrName)})`;
+      return stepText("free", [ptr(spec.ptr, spec.ptrName)]);
   }
 }
 

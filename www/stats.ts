@@ -2,57 +2,12 @@
  * The numbers beside the diagram: blocks, bytes used and free, header overhead, the largest free
  * block, fragmentation, the break and the pages grown.
  *
- * They are sums over the layout table, defined exactly as `Totals` in crate/lab/src/snapshot.rs
- * (the end-to-end tests compare the two), so the panel costs one loop and no JSON.
+ * The totals are Rust's (`Playground.totals()`, the allocator's `Stats`), read once per view;
+ * this panel only writes them out.
  */
 
-import { FIELD, FLAG_FREE, type Layout } from "./engine";
 import { bytes, count, hex, percent, shortBytes } from "./format";
 import type { Mount, Panel, View } from "./panel";
-
-/** Sums over the blocks, as `Totals` defines them. */
-export interface Stats {
-  blocks: number;
-  freeBlocks: number;
-  used: number;
-  free: number;
-  overhead: number;
-  largestFree: number;
-  fragmentation: number;
-  extent: number;
-  segments: number;
-}
-
-/** Computes the stats of `layout`. */
-export function computeStats(layout: Layout): Stats {
-  const { table: t, stride: s, count: n } = layout;
-  const st: Stats = { blocks: n, freeBlocks: 0, used: 0, free: 0, overhead: 0, largestFree: 0, fragmentation: 0, extent: 0, segments: 0 };
-  let segStart = -1;
-  let prevEnd = -1;
-  for (let i = 0; i < n; i++) {
-    const o = i * s;
-    const header = t[o + FIELD.header]!;
-    const data = t[o + FIELD.data]!;
-    const size = t[o + FIELD.size]!;
-    st.overhead += data - header;
-    if ((t[o + FIELD.flags]! & FLAG_FREE) !== 0) {
-      st.freeBlocks++;
-      st.free += size;
-      if (size > st.largestFree) st.largestFree = size;
-    } else {
-      st.used += size;
-    }
-    if (header !== prevEnd) {
-      if (segStart >= 0) st.extent += prevEnd - segStart;
-      segStart = header;
-      st.segments++;
-    }
-    prevEnd = data + size;
-  }
-  if (segStart >= 0) st.extent += prevEnd - segStart;
-  if (st.free > 0) st.fragmentation = 1 - st.largestFree / st.free;
-  return st;
-}
 
 const ROWS: [key: string, label: string, hint: string][] = [
   ["blocks", "Blocks", "Blocks on the chain, used and free"],
@@ -92,8 +47,7 @@ export class StatsPanel implements Panel {
     root.append(dl);
   }
 
-  update({ layout }: View): void {
-    const st = computeStats(layout);
+  update({ layout, totals: st }: View): void {
     const heapBytes = st.extent || 1;
     this.#set("blocks", `${count(st.blocks, "block")}${st.freeBlocks ? ` · ${st.freeBlocks} free` : ""}`);
     this.#set("used", bytes(st.used));

@@ -7,7 +7,7 @@
  * A trace that does not parse, or an operation the heap refuses, is explained in the panel.
  */
 
-import { TraceChart, legend, utilisation } from "./chart";
+import { TraceChart, legend } from "./chart";
 import { makeTrace, type Engine } from "./engine";
 import { bytes, count, percent } from "./format";
 import type { Host, Mount, Panel } from "./panel";
@@ -189,7 +189,7 @@ export class TracePanel implements Panel {
       ["Operations", `${summary.operations.toLocaleString("en-US")} (${summary.allocs} a, ${summary.frees} f, ${summary.reallocs} r)`],
       ["Peak live data", last ? bytes(last.peakLive) : "–"],
       ["Peak heap size", last ? bytes(last.peakExtent) : "–"],
-      ["Utilisation", last ? percent(utilisation(last)) : "–"],
+      ["Utilisation", last ? percent(last.utilisation) : "–"],
       ["Fragmentation at the end", last ? percent(last.fragmentation) : "–"],
       ["Heap size at the end", last ? bytes(last.extent) : "–"],
     ];

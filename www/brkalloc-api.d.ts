@@ -18,6 +18,12 @@ export function layoutStride(): number;
 /** The layout table's shape, `{fields, stride, freeFlag}` (`BlockTable` in the contract). */
 export function blockTable(): unknown;
 
+/** The allocator's constants on wasm32: `{headerSize, align, minData, maxSize, pageSize, maxSegments, trimThreshold}` (`Constants` in the contract). */
+export function constants(): unknown;
+
+/** The placement policies in `Policy::ALL` order, each `{name, label, words, summary}` (`PolicyInfo` in the contract). */
+export function policies(): unknown;
+
 /** A call as the learner typed it: `malloc(24)`, `free(0x00110008)`. */
 export function callText(op: string, args: unknown[]): string;
 

@@ -17,14 +17,13 @@
  * follow it through `DiagramWindow`.
  */
 
-import { FIELD, FLAG_FREE, type Layout } from "./engine";
+import { CONSTANTS, FIELD, FLAG_FREE, type Layout } from "./engine";
 import type { DiagramWindow, Host, Panel, View } from "./panel";
 import type { PointerName } from "./timeline";
-import { hex, shortBytes, bytes as bytesText } from "./format";
+import { hex, pageSize, shortBytes, bytes as bytesText } from "./format";
 import { COMPACT, READABLE, firstOnRow, fitZoom, layOut, type Geometry, type Scale } from "./geometry";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const PAGE = 65536;
 
 /** The head of every `next` arrow (`url(#arrowhead)`), defined once inside each diagram. */
 const ARROWHEAD = `<defs><marker id="arrowhead" viewBox="0 0 8 8" refX="6" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
@@ -571,7 +570,7 @@ export class Diagram implements Panel, DiagramWindow {
       place(el, `${tail.x}px`, `${tail.row * rh + rows.arrow}px`);
       setStyle(el, "width", `${tail.w}px`);
       setText(el.querySelector(".tail-label")!, `${shortBytes(tail.to - tail.from)} spare`);
-      setText(el.querySelector(".tail-sub")!, `${layout.pagesGrown} × 64 KiB grown`);
+      setText(el.querySelector(".tail-sub")!, `${layout.pagesGrown} × ${pageSize()} grown`);
       setText(el.querySelector(".limit-label")!, `end of pages ${hex(tail.to)}`);
       const title =
         `${bytesText(tail.to - tail.from)} between the break and the end of the pages grown so far ` +
@@ -579,7 +578,8 @@ export class Diagram implements Panel, DiagramWindow {
       if (el.title !== title) el.title = title;
     }
 
-    // 64 KiB page boundaries that fall inside the blocks in view (not at the heap's start).
+    // Page boundaries that fall inside the blocks in view (not at the heap's start).
+    const pageBytes = CONSTANTS.pageSize;
     const t = layout.table;
     const s = layout.stride;
     for (let i = firstOnRow(g, r0); i < g.count && g.row[i]! <= r1; i++) {
@@ -587,9 +587,9 @@ export class Diagram implements Panel, DiagramWindow {
       const header = t[o + FIELD.header]!;
       const data = t[o + FIELD.data]!;
       const end = data + t[o + FIELD.size]!;
-      let p = Math.ceil(header / PAGE) * PAGE;
-      if (p === header && (i === 0 || g.arrowIn[i] === 1 && g.gaps.some((q) => q.before === i))) p += PAGE;
-      for (; p < end; p += PAGE) {
+      let p = Math.ceil(header / pageBytes) * pageBytes;
+      if (p === header && (i === 0 || g.arrowIn[i] === 1 && g.gaps.some((q) => q.before === i))) p += pageBytes;
+      for (; p < end; p += pageBytes) {
         const hw = g.hw[i]!;
         const dw = g.w[i]! - hw;
         const x = g.x[i]! + (p < data ? ((p - header) / (data - header)) * hw : hw + ((p - data) / (end - data)) * dw);
@@ -598,8 +598,8 @@ export class Diagram implements Panel, DiagramWindow {
         const el = this.#extra(key, "page-mark", () => `<span class="page-line"></span><span class="page-label"></span>`);
         place(el, `${x}px`, `${g.row[i]! * rh + rows.arrow}px`);
         setStyle(el, "--h", `${rows.block}px`);
-        setText(el.querySelector(".page-label")!, `page ${p / PAGE}`);
-        el.title = `${hex(p)}: a 64 KiB page boundary (page ${p / PAGE} of linear memory starts here)`;
+        setText(el.querySelector(".page-label")!, `page ${p / pageBytes}`);
+        el.title = `${hex(p)}: a ${pageSize()} page boundary (page ${p / pageBytes} of linear memory starts here)`;
         if (this.#extras.size > 4000) break;
       }
     }

@@ -4,11 +4,11 @@
  * `WebAssembly.Memory`. Everything the allocator decides happens in Rust; this file only types it.
  */
 
-import * as brkalloc from "#brkalloc";
-import init, { Playground, blockTable, generateTrace, parseScenario } from "#brkalloc";
+import init, { Playground, blockTable, constants, generateTrace, parseScenario, policies } from "#brkalloc";
 import {
   LAYOUT_FIELDS,
   type BlockTable,
+  type Constants,
   type FreeList,
   type LayoutField,
   type OpResult,
@@ -77,21 +77,16 @@ export type Operation =
   | { op: "calloc"; count: unknown; size: unknown };
 
 /**
+ * The allocator's constants on wasm32 (`constants()`: header size, alignment, minimum data size,
+ * page size, …): filled in when the module is loaded (`loadModule`), before any heap exists.
+ */
+export const CONSTANTS = {} as Constants;
+
+/**
  * Rust's words for the placement policies (`policies()`: label, words, summary), in
- * `Policy::ALL` order. The module built from crate/lab/src/wasm.rs does not export `policies`
- * yet (its `#[wasm_bindgen]` attribute is missing), so until it does the page falls back on
- * `POLICY_WORDS_UNTIL_EXPORTED`: the one place in the front end that spells these words.
+ * `Policy::ALL` order: read once when the module is loaded (`loadModule`).
  */
 let POLICY_INFO: readonly PolicyInfo[] = [];
-
-/** Stand-in for `policies()` while the module lacks that export: delete it once it has it. */
-const POLICY_WORDS_UNTIL_EXPORTED: readonly PolicyInfo[] = [
-  { name: "first-fit", label: "First fit", words: "first fit", summary: "" },
-  { name: "next-fit", label: "Next fit", words: "next fit", summary: "" },
-  { name: "best-fit", label: "Best fit", words: "best fit", summary: "" },
-  { name: "worst-fit", label: "Worst fit", words: "worst fit", summary: "" },
-  { name: "segregated", label: "Segregated free lists", words: "the segregated lists", summary: "" },
-];
 
 /** Rust's words for `policy` (the module must be loaded). */
 export function policyInfo(policy: Policy): PolicyInfo {
@@ -106,8 +101,8 @@ let ready: Promise<unknown> | null = null;
 export function loadModule(): Promise<unknown> {
   ready ??= init().then(() => {
     readBlockTable();
-    const policies = (brkalloc as { policies?: () => unknown }).policies;
-    POLICY_INFO = policies ? (policies() as PolicyInfo[]) : POLICY_WORDS_UNTIL_EXPORTED;
+    Object.assign(CONSTANTS, constants() as Constants);
+    POLICY_INFO = policies() as PolicyInfo[];
   });
   return ready;
 }

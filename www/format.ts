@@ -6,6 +6,7 @@
  */
 
 import { addressText, bytesText } from "#brkalloc";
+import { CONSTANTS } from "./engine";
 
 /** An address as the allocator's messages write it: `0x` and eight hex digits. */
 export function hex(address: number): string {
@@ -22,6 +23,11 @@ export function shortBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${trim(n / 1024)} KiB`;
   return `${trim(n / (1024 * 1024))} MiB`;
+}
+
+/** The size of a page `memory.grow` adds, as labels write it: `64 KiB`. */
+export function pageSize(): string {
+  return shortBytes(CONSTANTS.pageSize);
 }
 
 function trim(x: number): string {

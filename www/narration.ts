@@ -4,8 +4,8 @@
  */
 
 import { callText as wasmCallText } from "#brkalloc";
-import { policyInfo, type Operation } from "./engine";
-import { bytes, count, hex, signed } from "./format";
+import { CONSTANTS, policyInfo, type Operation } from "./engine";
+import { bytes, count, hex, pageSize, signed } from "./format";
 import type { HeapEvent, OpResult, Options } from "./types";
 
 /** The call as the learner typed it, in Rust's words (`callText`): `malloc(24)`, `free(0x00110048)`. */
@@ -35,7 +35,7 @@ function growth(events: HeapEvent[]): string {
   let out = "";
   const pages = find(events, "pages-grown");
   if (pages) {
-    out += `; the break crossed the end of the pages it owns, so memory.grow adds ${count(pages.pages, "page")} of 64 KiB (${pages.total} grown in all)`;
+    out += `; the break crossed the end of the pages it owns, so memory.grow adds ${count(pages.pages, "page")} of ${pageSize()} (${pages.total} grown in all)`;
   }
   const seg = find(events, "new-segment");
   if (seg) {
@@ -84,7 +84,7 @@ function placement(events: HeapEvent[], ctx: Context): string {
     let s = `${subject} the free block at ${hex(reuse.block + ctx.headerSize)} (${bytes(reuse.size)})`;
     if (split) {
       s += `, splitting off the ${bytes(split.restSize)} it does not need as a new free block at ${hex(split.rest + ctx.headerSize)}`;
-    } else if (!ctx.options.split && ctx.requested !== null && reuse.size > Math.max(16, Math.ceil(ctx.requested / 8) * 8)) {
+    } else if (!ctx.options.split && ctx.requested !== null && reuse.size > Math.max(CONSTANTS.minData, Math.ceil(ctx.requested / CONSTANTS.align) * CONSTANTS.align)) {
       s += `, and keeps all of it: this allocator does not split blocks`;
     }
     return s + growth(events);

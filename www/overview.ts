@@ -1,14 +1,13 @@
 /**
  * The overview: the whole heap on one strip, to scale, whatever its size. It shows what the
- * detailed diagram cannot at once: where the blocks sit in the 64 KiB pages grown so far, the
+ * detailed diagram cannot at once: where the blocks sit in the pages grown so far, the
  * break, the spare room above it, and which part of the heap the diagram is showing.
  */
 
-import { FIELD, FLAG_FREE, type Layout } from "./engine";
-import { hex } from "./format";
+import { CONSTANTS, FIELD, FLAG_FREE, type Layout } from "./engine";
+import { hex, pageSize } from "./format";
 import type { DiagramWindow, Mount, Panel, View } from "./panel";
 
-const PAGE = 65536;
 const COLORS = {
   track: "#eef1f5",
   used: "#0072B2",
@@ -150,9 +149,10 @@ export class Overview implements Panel {
     // Page boundaries.
     ctx.font = "10px ui-monospace, SFMono-Regular, Menlo, monospace";
     ctx.textBaseline = "top";
-    const pagePx = (PAGE / span) * cssW;
+    const pageBytes = CONSTANTS.pageSize;
+    const pagePx = (pageBytes / span) * cssW;
     const labelEvery = Math.max(1, Math.ceil(46 / Math.max(pagePx, 1e-9)));
-    for (let p = Math.ceil(lo / PAGE) * PAGE, k = 0; p <= hi; p += PAGE, k++) {
+    for (let p = Math.ceil(lo / pageBytes) * pageBytes, k = 0; p <= hi; p += pageBytes, k++) {
       const x = Math.round(X(p)) + 0.5;
       ctx.strokeStyle = COLORS.page;
       ctx.setLineDash([3, 2]);
@@ -163,7 +163,7 @@ export class Overview implements Panel {
       ctx.setLineDash([]);
       if (k % labelEvery === 0 && x < cssW - 30) {
         ctx.fillStyle = COLORS.text;
-        ctx.fillText(`page ${p / PAGE}`, x + 3, 2);
+        ctx.fillText(`page ${p / pageBytes}`, x + 3, 2);
       }
       if (pagePx < 2 && k > 2000) break;
     }
@@ -190,7 +190,7 @@ export class Overview implements Panel {
 
     const caption =
       `${hex(lo)} – ${hex(hi)} · break at ${hex(layout.brk)} · ` +
-      `${layout.pagesGrown} ${layout.pagesGrown === 1 ? "page" : "pages"} of 64 KiB grown`;
+      `${layout.pagesGrown} ${layout.pagesGrown === 1 ? "page" : "pages"} of ${pageSize()} grown`;
     if (this.#caption.textContent !== caption) this.#caption.textContent = caption;
   }
 }

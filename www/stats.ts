@@ -6,10 +6,11 @@
  * this panel only writes them out.
  */
 
-import { bytes, count, hex, percent, shortBytes } from "./format";
+import { bytes, count, hex, pageSize, percent, shortBytes } from "./format";
 import type { Mount, Panel, View } from "./panel";
 
-const ROWS: [key: string, label: string, hint: string][] = [
+/** The rows: key, label, hint (the module must be loaded: the page size is Rust's). */
+const rows = (): [key: string, label: string, hint: string][] => [
   ["blocks", "Blocks", "Blocks on the chain, used and free"],
   ["used", "Used", "Data bytes handed out by malloc and not yet freed"],
   ["free", "Free", "Data bytes in free blocks, waiting to be reused"],
@@ -18,7 +19,7 @@ const ROWS: [key: string, label: string, hint: string][] = [
   ["frag", "Fragmentation", "1 − largest free block ÷ all free bytes: how scattered the free space is"],
   ["extent", "Heap size", "Bytes from the heap start to the break, headers included"],
   ["brk", "Break", "sbrk(0): the end of the heap"],
-  ["pages", "Pages grown", "64 KiB pages obtained with memory.grow; they are never given back"],
+  ["pages", "Pages grown", `${pageSize()} pages obtained with memory.grow; they are never given back`],
   ["spare", "Spare before memory.grow", "How far the break can rise inside the pages already grown"],
 ];
 
@@ -34,7 +35,7 @@ export class StatsPanel implements Panel {
   constructor(root: HTMLElement) {
     const dl = document.createElement("dl");
     dl.className = "stats";
-    for (const [key, label, hint] of ROWS) {
+    for (const [key, label, hint] of rows()) {
       const dt = document.createElement("dt");
       dt.textContent = label;
       dt.title = hint;
@@ -57,7 +58,7 @@ export class StatsPanel implements Panel {
     this.#set("frag", percent(st.fragmentation));
     this.#set("extent", `${bytes(st.extent)}${st.segments > 1 ? ` in ${st.segments} segments` : ""}`);
     this.#set("brk", hex(layout.brk));
-    this.#set("pages", `${layout.pagesGrown} × 64 KiB`);
+    this.#set("pages", `${layout.pagesGrown} × ${pageSize()}`);
     this.#set("spare", shortBytes(Math.max(0, layout.limit - layout.brk)));
   }
 

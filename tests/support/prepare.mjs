@@ -22,9 +22,9 @@ function newest(dir) {
 
 const glue = join(root, "www/pkg/brkalloc.js");
 const wasm = join(root, "www/pkg/brkalloc_bg.wasm");
-// The module is built from the lab crate and the allocator crate beneath it.
+// The module is built from the lab crate and the crates beneath it.
 const sources = Math.max(
-  ...["crate/brkalloc", "crate/lab"].flatMap((c) => [
+  ...["crate/brkalloc", "crate/lab", "crate/rng"].flatMap((c) => [
     newest(join(root, c, "src")),
     statSync(join(root, c, "Cargo.toml")).mtimeMs,
   ]),

@@ -355,7 +355,7 @@ fn no_panic(f: impl FnOnce() + std::panic::UnwindSafe) -> Result<(), String> {
     })
 }
 
-/// The model of random operations (crate/tests/support) on the real process break, for every
+/// The model of random operations (crate/brkalloc/tests/support) on the real process break, for every
 /// policy and option set: seeded sequences. The model allocates between heap operations, so the
 /// C library's `malloc` moves the break in between: new segments and refused give-backs.
 #[cfg(not(miri))]

@@ -1,5 +1,5 @@
 //! Shared by the fuzz targets: decoding the fuzzer's bytes into options and operations for the
-//! model in `crate/tests/support`.
+//! model in `crate/brkalloc/tests/support`.
 #![allow(dead_code)] // each target uses a part
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -12,9 +12,6 @@ export default function init(
   moduleOrPath?: { module_or_path: RequestInfo | URL | Response | BufferSource | WebAssembly.Module } | undefined,
 ): Promise<unknown>;
 
-/** Number of `u32` fields per block in the layout table. */
-export function layoutStride(): number;
-
 /** The layout table's shape, `{fields, stride, freeFlag}` (`BlockTable` in the contract). */
 export function blockTable(): unknown;
 

@@ -124,12 +124,10 @@ export function makeTrace(kind: string, ops: number, seed: number): string {
 export class Engine {
   readonly #playground: Playground;
   readonly #memory: WebAssembly.Memory;
-  readonly #stride: number;
 
   private constructor(playground: Playground) {
     this.#playground = playground;
     this.#memory = playground.memory();
-    this.#stride = STRIDE;
   }
 
   /** Loads the module (if needed) and makes a heap with `options`. Throws a readable Error. */
@@ -192,8 +190,8 @@ export class Engine {
     const buffer = this.#memory.buffer;
     return {
       count,
-      stride: this.#stride,
-      table: new Uint32Array(buffer, ptr, count * this.#stride).slice(),
+      stride: STRIDE,
+      table: new Uint32Array(buffer, ptr, count * STRIDE).slice(),
       heapStart: p.heapStart(),
       brk: p.brk(),
       limit: p.limit(),

@@ -87,13 +87,6 @@ fn thrown(exception: &JsValue) -> String {
 /// The name of the field of `new Playground(options)` that picks a preset.
 const PRESET: &str = "preset";
 
-/// Number of `u32` fields per block in the table that [`Playground::layout`] fills: the same as
-/// `blockTable().stride`.
-#[wasm_bindgen(js_name = layoutStride)]
-pub fn layout_stride() -> usize {
-    LAYOUT_STRIDE
-}
-
 /// The layout table's shape, `{fields, stride, freeFlag}` (`BlockTable` in the contract): the
 /// names of a row's `u32` fields in order (`header, data, size, flags, next`), the row's length,
 /// and the bit of `flags` that says a block is free. The page decodes [`Playground::layout`]'s
@@ -1422,7 +1415,7 @@ mod tests {
             .map(|f| f.as_string().unwrap())
             .collect();
         assert_eq!(fields, LAYOUT_FIELDS);
-        assert_eq!(number(&shape, "stride") as usize, layout_stride());
+        assert_eq!(number(&shape, "stride") as usize, LAYOUT_STRIDE);
         assert_eq!(number(&shape, "stride") as usize, fields.len());
         assert_eq!(number(&shape, "freeFlag") as u32, LAYOUT_FREE);
         // A free block's row, read by the names.

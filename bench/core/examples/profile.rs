@@ -20,8 +20,8 @@ use bench_core::rng::Rng;
 use bench_core::workload::{self, encode, Slot, Tally, OP_ALLOC, OP_FREE, OP_REALLOC};
 use bench_core::BenchAlloc;
 use brkalloc::brk::FakePages;
-use brkalloc_lab::trace::{generate, Kind, Op};
 use brkalloc::{Event, Observer, Options, Policy, SegregatedConfig};
+use brkalloc_lab::trace::{generate, Kind, Op};
 use talc::DefaultBinning;
 
 /// The runner's trace seed and size, so the traces are the benchmark's own.

@@ -9,7 +9,9 @@ import {
   LAYOUT_FIELDS,
   type BlockTable,
   type Constants,
+  type Damage,
   type FreeList,
+  type LabResult,
   type LayoutField,
   type OpResult,
   type Options,
@@ -30,6 +32,13 @@ import {
 export const FIELD = {} as Record<LayoutField, number>;
 /** Flag bit of the layout table that says a block is free (`blockTable().freeFlag`). */
 export let FLAG_FREE = 0;
+/**
+ * Flag bits of the layout table for a damaged heap (`blockTable().damagedFlag`,
+ * `brokenNextFlag`, `brokenSizeFlag`): a row that is a damaged header; one whose `next` column
+ * is the raw pointer written over it; one whose `size` column is the raw size. 0 when the module
+ * has no such bit (then no row carries it).
+ */
+export const FLAG = { damaged: 0, brokenNext: 0, brokenSize: 0 };
 /** `u32`s per block in the layout table (`blockTable().stride`). */
 let STRIDE = 0;
 
@@ -49,6 +58,10 @@ function readBlockTable(): void {
   }
   for (const f of LAYOUT_FIELDS) FIELD[f] = table.fields.indexOf(f);
   FLAG_FREE = table.freeFlag;
+  const lab = table as BlockTable & { damagedFlag?: number; brokenNextFlag?: number; brokenSizeFlag?: number };
+  FLAG.damaged = lab.damagedFlag ?? 0;
+  FLAG.brokenNext = lab.brokenNextFlag ?? 0;
+  FLAG.brokenSize = lab.brokenSizeFlag ?? 0;
   STRIDE = table.stride;
 }
 
@@ -69,12 +82,37 @@ export interface Layout {
   memoryBytes: number;
 }
 
-/** One operation the learner (or a scenario) asks for, with its arguments as typed. */
+/**
+ * One operation the learner (or a scenario) asks for, with its arguments as typed. The writes
+ * are C's: `strcpy(address, text)`, `memset(address, byte, count)`, `address[index] = byte`
+ * (`store`), `memcpy(address, src, count)`; `address` is where the bytes go.
+ */
 export type Operation =
   | { op: "malloc"; size: unknown }
   | { op: "free"; address: unknown }
   | { op: "realloc"; address: unknown; size: unknown }
-  | { op: "calloc"; count: unknown; size: unknown };
+  | { op: "calloc"; count: unknown; size: unknown }
+  | { op: "strcpy"; address: unknown; text: unknown }
+  | { op: "memset"; address: unknown; byte: unknown; count: unknown }
+  | { op: "store"; address: unknown; index: unknown; byte: unknown }
+  | { op: "memcpy"; address: unknown; src: unknown; count: unknown };
+
+/** The operations that write into memory (and return no block). */
+export const WRITES = ["strcpy", "memset", "store", "memcpy"] as const;
+
+/** Whether an operation (or a step's `op`) is one of the writes. */
+export function isWrite(op: string): op is (typeof WRITES)[number] {
+  return (WRITES as readonly string[]).includes(op);
+}
+
+/** The lab's methods of the Rust `Playground` (data writes, the damage report). */
+interface LabPlayground {
+  strcpy?(dst: unknown, text: unknown): unknown;
+  memset?(dst: unknown, byte: unknown, count: unknown): unknown;
+  store?(dst: unknown, index: unknown, byte: unknown): unknown;
+  memcpy?(dst: unknown, src: unknown, count: unknown): unknown;
+  damage?(): unknown;
+}
 
 /**
  * The allocator's constants on wasm32 (`constants()`: header size, alignment, minimum data size,
@@ -120,25 +158,51 @@ export function makeTrace(kind: string, ops: number, seed: number): string {
   return generateTrace(kind, ops, seed);
 }
 
+/**
+ * The options as the module is handed them: `checks: true` is what it does unasked, so only
+ * `checks: false` is passed on (a module without the option then says it does not know it).
+ */
+function accepted(options?: PlaygroundOptions): PlaygroundOptions | undefined {
+  if (!options || options.checks !== true) return options;
+  const { checks: _on, ...rest } = options;
+  return rest;
+}
+
+/** What the check of a sound heap says. */
+const SOUND: Damage = Object.freeze({ message: null, blocks: [] }) as Damage;
+
 /** A heap living in the module's linear memory. */
 export class Engine {
   readonly #playground: Playground;
   readonly #memory: WebAssembly.Memory;
+  /** Whether the heap checks what it is handed (then nothing can damage it). */
+  #checks = true;
 
   private constructor(playground: Playground) {
     this.#playground = playground;
     this.#memory = playground.memory();
+    this.#checks = this.options().checks;
   }
 
   /** Loads the module (if needed) and makes a heap with `options`. Throws a readable Error. */
   static async create(options?: PlaygroundOptions): Promise<Engine> {
     await loadModule();
-    return new Engine(new Playground(options));
+    return new Engine(new Playground(accepted(options)));
   }
 
-  /** Runs one operation. Throws an Error with the allocator's sentence; the heap is unchanged then. */
-  run(operation: Operation): OpResult {
+  /**
+   * Runs one operation. Throws an Error with the allocator's sentence; the heap is unchanged
+   * then. With checks off, the result may carry a `fault` instead (a simulated segmentation
+   * fault: nothing changed either, but the step stands).
+   */
+  run(operation: Operation): LabResult {
     const p = this.#playground;
+    const lab = p as unknown as LabPlayground;
+    const write = (name: keyof LabPlayground, call: (f: (...args: unknown[]) => unknown) => unknown): LabResult => {
+      const f = lab[name] as ((...args: unknown[]) => unknown) | undefined;
+      if (!f) throw new Error(`${name}: this build of the wasm module cannot write into memory yet (run npm run build:wasm)`);
+      return call(f.bind(p)) as LabResult;
+    };
     switch (operation.op) {
       case "malloc":
         return p.alloc(operation.size) as OpResult;
@@ -148,17 +212,36 @@ export class Engine {
         return p.realloc(operation.address, operation.size) as OpResult;
       case "calloc":
         return p.calloc(operation.count, operation.size) as OpResult;
+      case "strcpy":
+        return write("strcpy", (f) => f(operation.address, operation.text));
+      case "memset":
+        return write("memset", (f) => f(operation.address, operation.byte, operation.count));
+      case "store":
+        return write("store", (f) => f(operation.address, operation.index, operation.byte));
+      case "memcpy":
+        return write("memcpy", (f) => f(operation.address, operation.src, operation.count));
     }
   }
 
   /** Starts a new, empty heap with these options (the same memory is reused). */
   reset(options?: PlaygroundOptions): void {
-    this.#playground.reset(options);
+    this.#playground.reset(accepted(options));
+    this.#checks = this.options().checks;
   }
 
-  /** The options in force. */
+  /** The options in force (`checks` is on in a module that cannot turn it off). */
   options(): Options {
-    return this.#playground.options() as Options;
+    return { checks: true, ...(this.#playground.options() as Partial<Options>) } as Options;
+  }
+
+  /**
+   * What the heap's check finds now: a sentence saying what broke and what a C program would
+   * run into next (`null` when the heap is sound), and each damaged header with its fields.
+   */
+  damage(): Damage {
+    const lab = this.#playground as unknown as LabPlayground;
+    // Only a heap whose checks are off can be damaged: a checked one is not asked.
+    return !this.#checks && lab.damage ? (lab.damage.call(this.#playground) as Damage) : SOUND;
   }
 
   /** The whole heap as data (slower than `layout`: it is built and copied as objects). */

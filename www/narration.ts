@@ -6,7 +6,7 @@
 import { callText as wasmCallText } from "#brkalloc";
 import { CONSTANTS, policyInfo, type Operation } from "./engine";
 import { bytes, count, hex, pageSize, signed } from "./format";
-import type { HeapEvent, OpResult, Options } from "./types";
+import type { HeapEvent, LabResult, Options } from "./types";
 
 /** The call as the learner typed it, in Rust's words (`callText`): `malloc(24)`, `free(0x00110048)`. */
 export function callText(op: Operation): string {
@@ -19,6 +19,14 @@ export function callText(op: Operation): string {
       return wasmCallText("realloc", [op.address, op.size]);
     case "calloc":
       return wasmCallText("calloc", [op.count, op.size]);
+    case "strcpy":
+      return wasmCallText("strcpy", [op.address, op.text]);
+    case "memset":
+      return wasmCallText("memset", [op.address, op.byte, op.count]);
+    case "store":
+      return wasmCallText("store", [op.address, op.index, op.byte]);
+    case "memcpy":
+      return wasmCallText("memcpy", [op.address, op.src, op.count]);
   }
 }
 
@@ -101,11 +109,15 @@ function placement(events: HeapEvent[], ctx: Context): string {
   return looked?.text ?? "done";
 }
 
-/** One sentence for a successful operation. */
-export function narrate(op: Operation, result: OpResult, context: Context): string {
+/**
+ * One sentence for an operation the heap carried out, or (checks off) crashed in: a simulated
+ * segmentation fault, which changed nothing.
+ */
+export function narrate(op: Operation, result: LabResult, context: Context): string {
   const ctx: Context = { ...context, moreVisits: result.moreVisits, moreFreeVisits: result.moreFreeVisits };
   const call = context.call ?? callText(op);
   const events = result.events;
+  if (result.fault) return `Segmentation fault in ${call}: ${result.fault.message}`;
   switch (op.op) {
     case "malloc":
       return `${call}: ${placement(events, ctx)}.`;
@@ -115,7 +127,35 @@ export function narrate(op: Operation, result: OpResult, context: Context): stri
       return `${call}: ${freeing(events, ctx.headerSize)}${lookup(events, "free")}.`;
     case "realloc":
       return `${call}: ${reallocating(events, ctx)}${lookup(events, "realloc")}.`;
+    case "strcpy":
+    case "memset":
+    case "store":
+    case "memcpy":
+      return `${call}: ${writing(op, result)}.`;
   }
+}
+
+/** What a write put where: "writes 6 bytes (the text and its terminating NUL) from 0x… to 0x…". */
+function writing(op: Extract<Operation, { op: "strcpy" | "memset" | "store" | "memcpy" }>, result: LabResult): string {
+  const w = result.written;
+  if (!w) return "done";
+  const range = w.bytes === 1 ? `at ${hex(w.at)}` : `from ${hex(w.at)} to ${hex(w.at + w.bytes - 1)}`;
+  switch (op.op) {
+    case "strcpy":
+      return `writes ${bytes(w.bytes)}, the text's and its terminating NUL, ${range}`;
+    case "memset":
+      return `writes ${bytes(w.bytes)} ${range}, each ${byteText(Number(op.byte))}`;
+    case "store":
+      return `writes the byte ${byteText(Number(op.byte))} ${range}`;
+    case "memcpy":
+      return `copies ${bytes(w.bytes)} from ${hex(Number(op.src))} ${range}`;
+  }
+}
+
+/** A byte as the narration writes it: `0x41 ('A')`, `0x00`. */
+export function byteText(b: number): string {
+  const code = `0x${b.toString(16).padStart(2, "0")}`;
+  return b >= 0x21 && b < 0x7f ? `${code} ('${String.fromCharCode(b)}')` : code;
 }
 
 /** How far the checked free or realloc walked the chain to find the block, as a trailing clause. */

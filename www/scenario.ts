@@ -3,26 +3,40 @@
  *
  * The parser has already checked that every name is assigned before it is used. A name holds
  * the address its last assignment returned, so `free(a)` becomes "free what the step that last
- * assigned `a` returned" (`{step: i}`), which holds on any heap the steps are replayed on.
+ * assigned `a` returned" (`{step: i}`), which holds on any heap the steps are replayed on. The
+ * writes (`strcpy(a, "hi")`, `memset(a, 'A', 40)`, `a[3] = 0x41`, `memcpy(b, a, 16)`) name
+ * their blocks the same way.
  */
 
 import type { PtrRef, StepSpec } from "./session";
-import type { Scenario, ScenarioPtr } from "./types";
+import type { Scenario, ScenarioPtr, ScenarioStmt } from "./types";
+
+/** A statement as the parser gives it, the writes among them. */
+type Stmt =
+  | ScenarioStmt
+  | { op: "strcpy"; ptr: ScenarioPtr; text: string }
+  | { op: "memset"; ptr: ScenarioPtr; byte: number; count: number }
+  | { op: "store"; ptr: ScenarioPtr; index: number; byte: number }
+  | { op: "memcpy"; ptr: ScenarioPtr; src: ScenarioPtr; count: number };
 
 /** The session steps of a parsed scenario, in order. */
 export function scenarioSteps(scenario: Scenario): StepSpec[] {
   const assigned = new Map<string, number>();
-  const ref = (ptr: ScenarioPtr): { ptr: PtrRef; ptrName?: string } => {
+  const resolve = (ptr: ScenarioPtr): { ref: PtrRef; name?: string } => {
     if ("name" in ptr) {
       const step = assigned.get(ptr.name);
       // The parser refuses a name used before it is assigned; should one slip through, the
       // step refers to nothing and is refused when it runs.
-      return { ptr: step === undefined ? { step: Number.MAX_SAFE_INTEGER } : { step }, ptrName: ptr.name };
+      return { ref: step === undefined ? { step: Number.MAX_SAFE_INTEGER } : { step }, name: ptr.name };
     }
-    return { ptr: { address: ptr.address } };
+    return { ref: { address: ptr.address } };
+  };
+  const ref = (ptr: ScenarioPtr): { ptr: PtrRef; ptrName?: string } => {
+    const r = resolve(ptr);
+    return r.name === undefined ? { ptr: r.ref } : { ptr: r.ref, ptrName: r.name };
   };
   return scenario.steps.map((s, i) => {
-    const stmt = s.stmt;
+    const stmt = s.stmt as Stmt;
     let spec: StepSpec;
     switch (stmt.op) {
       case "malloc":
@@ -37,10 +51,25 @@ export function scenarioSteps(scenario: Scenario): StepSpec[] {
       case "free":
         spec = { op: "free", ...ref(stmt.ptr) };
         break;
+      case "strcpy":
+        spec = { op: "strcpy", ...ref(stmt.ptr), text: stmt.text };
+        break;
+      case "memset":
+        spec = { op: "memset", ...ref(stmt.ptr), byte: stmt.byte, count: stmt.count };
+        break;
+      case "store":
+        spec = { op: "store", ...ref(stmt.ptr), index: stmt.index, byte: stmt.byte };
+        break;
+      case "memcpy": {
+        const src = resolve(stmt.src);
+        spec = { op: "memcpy", ...ref(stmt.ptr), src: src.ref, count: stmt.count };
+        if (src.name !== undefined) spec.srcName = src.name;
+        break;
+      }
     }
     spec.line = s.line;
     spec.column = s.column;
-    if (stmt.op !== "free" && stmt.name) {
+    if ("name" in stmt && stmt.name) {
       (spec as { name?: string }).name = stmt.name;
       assigned.set(stmt.name, i);
     }

@@ -12,7 +12,7 @@
 import { stepText } from "#brkalloc";
 import { POLICIES, type Options } from "./types";
 
-/** Which block a `free` or `realloc` is about. */
+/** Which block a `free`, a `realloc` or a write is about. */
 export type PtrRef = { step: number } | { address: number };
 
 /** Where a script wrote a step (1-based line and column), if a script did. */
@@ -21,14 +21,27 @@ export interface Source {
   column?: number;
 }
 
-/** One step of a session. `name` is the name a script assigned the result to. */
+/**
+ * One step of a session. `name` is the name a script assigned the result to; `ptrName` (and
+ * memcpy's `srcName`) the name a script gave the pointer it passes. The writes return nothing:
+ * `ptr` is where their bytes go (memcpy's `src` where they come from).
+ */
 export type StepSpec = Source &
   (
     | { op: "malloc"; size: number; name?: string }
     | { op: "calloc"; count: number; size: number; name?: string }
     | { op: "realloc"; ptr: PtrRef; size: number; name?: string; ptrName?: string }
     | { op: "free"; ptr: PtrRef; ptrName?: string }
+    | { op: "strcpy"; ptr: PtrRef; text: string; ptrName?: string }
+    | { op: "memset"; ptr: PtrRef; byte: number; count: number; ptrName?: string }
+    | { op: "store"; ptr: PtrRef; index: number; byte: number; ptrName?: string }
+    | { op: "memcpy"; ptr: PtrRef; src: PtrRef; count: number; ptrName?: string; srcName?: string }
   );
+
+/** The operations whose step returns a block (`malloc`, `calloc`, `realloc`): what a `{step}` pointer may name. */
+export function returnsBlock(spec: StepSpec): boolean {
+  return spec.op === "malloc" || spec.op === "calloc" || spec.op === "realloc";
+}
 
 /** The whole session. */
 export interface Session {
@@ -38,18 +51,31 @@ export interface Session {
   position: number;
 }
 
-/** The version of the session format, in links and files. */
-export const SESSION_VERSION = 1;
+/**
+ * The version of the session format, in links and files. Version 2 added the writes (strcpy,
+ * memset, store, memcpy) and the `checks` option; version 1 sessions still open (checks on).
+ */
+export const SESSION_VERSION = 2;
+
+/** The versions this page reads. */
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 /** The largest number of steps a link or file may hold, so that a hand-made one cannot hang the page. */
 export const MAX_STEPS = 100_000;
 
-/** The step as C would write it, in Rust's words (`stepText`): `a = malloc(16)`, `free(a)`, `free(0x00110008)`. */
-export function stepCall(spec: StepSpec, pointer: number | null): string {
+/** The longest text a `strcpy` step of a link or file may hold. */
+export const MAX_TEXT = 4096;
+
+/**
+ * The step as C would write it, in Rust's words (`stepText`): `a = malloc(16)`, `free(a)`,
+ * `free(0x00110008)`, `strcpy(a, "hi")`, `a[3] = 'A'`. `address(step)` is the address an
+ * earlier step returned, for pointers the script did not name (`null`: unknown here).
+ */
+export function stepCall(spec: StepSpec, address: (step: number) => number | null = () => null): string {
   const name = "name" in spec && spec.name ? spec.name : undefined;
   // A pointer is a name, an address (written in hex by Rust), or the page's words for one it cannot name.
   const ptr = (ref: PtrRef, ptrName: string | undefined): string | number =>
-    ptrName || ("address" in ref ? ref.address : (pointer ?? `(result of step ${ref.step + 1})`));
+    ptrName || ("address" in ref ? ref.address : (address(ref.step) ?? `(result of step ${ref.step + 1})`));
   switch (spec.op) {
     case "malloc":
       return stepText("malloc", [spec.size], name);
@@ -59,6 +85,14 @@ export function stepCall(spec: StepSpec, pointer: number | null): string {
       return stepText("realloc", [ptr(spec.ptr, spec.ptrName), spec.size], name);
     case "free":
       return stepText("free", [ptr(spec.ptr, spec.ptrName)]);
+    case "strcpy":
+      return stepText("strcpy", [ptr(spec.ptr, spec.ptrName), spec.text]);
+    case "memset":
+      return stepText("memset", [ptr(spec.ptr, spec.ptrName), spec.byte, spec.count]);
+    case "store":
+      return stepText("store", [ptr(spec.ptr, spec.ptrName), spec.index, spec.byte]);
+    case "memcpy":
+      return stepText("memcpy", [ptr(spec.ptr, spec.ptrName), ptr(spec.src, spec.srcName), spec.count]);
   }
 }
 
@@ -67,15 +101,7 @@ export function stepCall(spec: StepSpec, pointer: number | null): string {
  * so a step that frees one is written with the address the step returned in this run.
  */
 export function sessionScript(steps: readonly StepSpec[], addresses: readonly (number | null)[]): string {
-  return steps
-    .map((spec) => {
-      if (spec.op === "free" || spec.op === "realloc") {
-        const pointer = "step" in spec.ptr ? (addresses[spec.ptr.step] ?? null) : spec.ptr.address;
-        return stepCall(spec, pointer);
-      }
-      return stepCall(spec, null);
-    })
-    .join("\n");
+  return steps.map((spec) => stepCall(spec, (step) => addresses[step] ?? null)).join("\n");
 }
 
 // ---------------------------------------------------------------- reading untrusted sessions
@@ -108,91 +134,139 @@ function name(x: unknown, where: string): string | undefined {
   return x;
 }
 
-function ptrRef(x: unknown, where: string, index: number, steps: readonly StepSpec[]): PtrRef {
-  if (!isObject(x)) fail(`${where}: ptr must be {"step": n} or {"address": n}`);
+function byte(x: unknown, where: string, what: string): number {
+  if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || x > 255) {
+    fail(`${where}: ${what} must be a byte, a whole number from 0 to 255, not ${JSON.stringify(x) ?? "nothing"}`);
+  }
+  return x;
+}
+
+function text(x: unknown, where: string): string {
+  if (typeof x !== "string") fail(`${where}: text must be a string, not ${JSON.stringify(x) ?? "nothing"}`);
+  if (x.length > MAX_TEXT) fail(`${where}: text is ${x.length.toLocaleString("en-US")} characters long; a step holds at most ${MAX_TEXT.toLocaleString("en-US")}`);
+  return x;
+}
+
+function ptrRef(x: unknown, where: string, index: number, steps: readonly StepSpec[], field = "ptr"): PtrRef {
+  if (!isObject(x)) fail(`${where}: ${field} must be {"step": n} or {"address": n}`);
   if ("step" in x) {
-    const step = whole(x.step, where, "ptr.step");
-    if (step >= index) fail(`${where}: ptr.step ${step} does not come before this step`);
+    const step = whole(x.step, where, `${field}.step`);
+    if (step >= index) fail(`${where}: ${field}.step ${step} does not come before this step`);
     const target = steps[step]!;
-    if (target.op === "free") fail(`${where}: ptr.step ${step} is a free, which returns no block`);
+    if (!returnsBlock(target)) fail(`${where}: ${field}.step ${step} is a ${target.op}, which returns no block`);
     return { step };
   }
-  if ("address" in x) return { address: whole(x.address, where, "ptr.address") };
-  fail(`${where}: ptr must be {"step": n} or {"address": n}`);
+  if ("address" in x) return { address: whole(x.address, where, `${field}.address`) };
+  fail(`${where}: ${field} must be {"step": n} or {"address": n}`);
+}
+
+/** The fields each operation's step may have, in a session of each version. */
+const FIELDS: Record<StepSpec["op"], readonly string[]> = {
+  malloc: ["op", "size", "name", "line", "column"],
+  calloc: ["op", "count", "size", "name", "line", "column"],
+  realloc: ["op", "ptr", "size", "name", "ptrName", "line", "column"],
+  free: ["op", "ptr", "ptrName", "line", "column"],
+  strcpy: ["op", "ptr", "text", "ptrName", "line", "column"],
+  memset: ["op", "ptr", "byte", "count", "ptrName", "line", "column"],
+  store: ["op", "ptr", "index", "byte", "ptrName", "line", "column"],
+  memcpy: ["op", "ptr", "src", "count", "ptrName", "srcName", "line", "column"],
+};
+
+/** The operations of version 1 sessions; version 2 added the writes. */
+const VERSION_1_OPS: readonly string[] = ["malloc", "calloc", "realloc", "free"];
+
+/** A list in words: `"a", "b" or "c"`. */
+function either(names: readonly string[]): string {
+  const quoted = names.map((n) => `"${n}"`);
+  return quoted.length > 1 ? `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}` : quoted.join("");
 }
 
 /** Checks a step read from a link or a file, field by field. */
-function readStep(x: unknown, index: number, steps: readonly StepSpec[]): StepSpec {
+function readStep(x: unknown, index: number, steps: readonly StepSpec[], version: number): StepSpec {
   const where = `step ${index + 1}`;
   if (!isObject(x)) fail(`${where} is not an object`);
-  const allowed: Record<string, string[]> = {
-    malloc: ["op", "size", "name", "line", "column"],
-    calloc: ["op", "count", "size", "name", "line", "column"],
-    realloc: ["op", "ptr", "size", "name", "ptrName", "line", "column"],
-    free: ["op", "ptr", "ptrName", "line", "column"],
-  };
+  const ops = version === 1 ? VERSION_1_OPS : Object.keys(FIELDS);
   const op = x.op;
-  if (typeof op !== "string" || !(op in allowed)) {
-    fail(`${where}: op must be "malloc", "calloc", "realloc" or "free", not ${JSON.stringify(op) ?? "nothing"}`);
+  if (typeof op !== "string" || !ops.includes(op)) {
+    fail(`${where}: op must be ${either(ops)}, not ${JSON.stringify(op) ?? "nothing"}`);
   }
+  const kind = op as StepSpec["op"];
   for (const key of Object.keys(x)) {
-    if (!allowed[op]!.includes(key)) fail(`${where}: unknown field "${key}" for ${op}`);
+    if (!FIELDS[kind].includes(key)) fail(`${where}: unknown field "${key}" for ${op}`);
   }
-  const label = (s: StepSpec, n: string | undefined): StepSpec => {
-    const out = (n === undefined ? s : { ...s, name: n }) as StepSpec;
-    if (x.line !== undefined) out.line = whole(x.line, where, "line");
-    if (x.column !== undefined) out.column = whole(x.column, where, "column");
-    return out;
-  };
-  switch (op) {
+  const ptr = (): PtrRef => ptrRef(x.ptr, where, index, steps);
+  let spec: StepSpec;
+  switch (kind) {
     case "malloc":
-      return label({ op, size: whole(x.size, where, "size") }, name(x.name, where));
+      spec = { op: kind, size: whole(x.size, where, "size") };
+      break;
     case "calloc":
-      return label({ op, count: whole(x.count, where, "count"), size: whole(x.size, where, "size") }, name(x.name, where));
-    case "realloc": {
-      const spec: StepSpec = { op, ptr: ptrRef(x.ptr, where, index, steps), size: whole(x.size, where, "size") };
-      const pn = name(x.ptrName, where);
-      if (pn !== undefined) spec.ptrName = pn;
-      return label(spec, name(x.name, where));
-    }
-    default: {
-      const spec: StepSpec = { op: "free", ptr: ptrRef(x.ptr, where, index, steps) };
-      const pn = name(x.ptrName, where);
-      if (pn !== undefined) spec.ptrName = pn;
-      return label(spec, undefined);
+      spec = { op: kind, count: whole(x.count, where, "count"), size: whole(x.size, where, "size") };
+      break;
+    case "realloc":
+      spec = { op: kind, ptr: ptr(), size: whole(x.size, where, "size") };
+      break;
+    case "free":
+      spec = { op: kind, ptr: ptr() };
+      break;
+    case "strcpy":
+      spec = { op: kind, ptr: ptr(), text: text(x.text, where) };
+      break;
+    case "memset":
+      spec = { op: kind, ptr: ptr(), byte: byte(x.byte, where, "byte"), count: whole(x.count, where, "count") };
+      break;
+    case "store":
+      spec = { op: kind, ptr: ptr(), index: whole(x.index, where, "index"), byte: byte(x.byte, where, "byte") };
+      break;
+    case "memcpy": {
+      spec = { op: kind, ptr: ptr(), src: ptrRef(x.src, where, index, steps, "src"), count: whole(x.count, where, "count") };
+      const sn = name(x.srcName, where);
+      if (sn !== undefined) spec.srcName = sn;
+      break;
     }
   }
+  const n = name(x.name, where);
+  if (n !== undefined) (spec as { name?: string }).name = n;
+  const pn = name(x.ptrName, where);
+  if (pn !== undefined) (spec as { ptrName?: string }).ptrName = pn;
+  if (x.line !== undefined) spec.line = whole(x.line, where, "line");
+  if (x.column !== undefined) spec.column = whole(x.column, where, "column");
+  return spec;
 }
 
 /** Checks the options' shape; their values are the allocator's to accept or refuse. */
-function readOptions(x: unknown): Options {
-  if (!isObject(x)) fail(`"options" must be an object such as {"policy": "first-fit", "split": false, "coalesce": false, "trim": false}`);
+function readOptions(x: unknown, version: number): Options {
+  if (!isObject(x)) fail(`"options" must be an object such as {"policy": "first-fit", "split": false, "coalesce": false, "trim": false, "checks": true}`);
+  const keys = version === 1 ? ["policy", "split", "coalesce", "trim"] : ["policy", "split", "coalesce", "trim", "checks"];
   for (const key of Object.keys(x)) {
-    if (!["policy", "split", "coalesce", "trim"].includes(key)) fail(`unknown option "${key}": the options are policy, split, coalesce and trim`);
+    if (!keys.includes(key)) fail(`unknown option "${key}": the options are ${keys.slice(0, -1).join(", ")} and ${keys[keys.length - 1]}`);
   }
   const policy = x.policy;
   if (typeof policy !== "string" || !(POLICIES as readonly string[]).includes(policy)) {
     fail(`unknown policy ${JSON.stringify(policy) ?? "(none)"}: the policies are ${POLICIES.join(", ")}`);
   }
-  const flag = (key: "split" | "coalesce" | "trim"): boolean => {
+  const flag = (key: "split" | "coalesce" | "trim" | "checks"): boolean => {
     if (typeof x[key] !== "boolean") fail(`${key} must be true or false, not ${JSON.stringify(x[key]) ?? "nothing"}`);
     return x[key] as boolean;
   };
-  return { policy: policy as Options["policy"], split: flag("split"), coalesce: flag("coalesce"), trim: flag("trim") };
+  // Checks are on unless a session says otherwise (version 1 had no such option).
+  const checks = x.checks === undefined ? true : flag("checks");
+  return { policy: policy as Options["policy"], split: flag("split"), coalesce: flag("coalesce"), trim: flag("trim"), checks };
 }
 
 /** Reads a session from parsed JSON (a link's payload or an exported file). Throws SessionError. */
 export function readSession(x: unknown): Session {
   if (!isObject(x)) fail("it is not a session: a JSON object was expected");
   if (x.brkalloc !== "session") fail(`it is not a brkalloc session (no "brkalloc": "session" field)`);
-  if (x.version !== SESSION_VERSION) {
-    fail(`it is a session of version ${JSON.stringify(x.version) ?? "(none)"}, and this page reads version ${SESSION_VERSION}`);
+  if (typeof x.version !== "number" || !READABLE_VERSIONS.includes(x.version)) {
+    fail(`it is a session of version ${JSON.stringify(x.version) ?? "(none)"}, and this page reads versions ${READABLE_VERSIONS.join(" and ")}`);
   }
-  const options = readOptions(x.options);
+  const version = x.version;
+  const options = readOptions(x.options, version);
   if (!Array.isArray(x.steps)) fail(`"steps" must be a list`);
   if (x.steps.length > MAX_STEPS) fail(`it has ${x.steps.length} steps; a session holds at most ${MAX_STEPS.toLocaleString("en-US")}`);
   const steps: StepSpec[] = [];
-  x.steps.forEach((s, i) => steps.push(readStep(s, i, steps)));
+  x.steps.forEach((s, i) => steps.push(readStep(s, i, steps, version)));
   const position = x.position === undefined ? steps.length : whole(x.position, "position", "the position");
   if (position > steps.length) fail(`the position (${position}) is past the last step (${steps.length})`);
   return { options, steps, position };

@@ -13,8 +13,8 @@
  */
 
 import type { Engine, Operation } from "./engine";
-import { sessionJson, stepCall, type PtrRef, type Session, type StepSpec } from "./session";
-import type { OpResult } from "./types";
+import { returnsBlock, sessionJson, stepCall, type PtrRef, type Session, type StepSpec } from "./session";
+import type { Fault, LabResult, Written } from "./types";
 
 /** One step and what it did the last time it ran. */
 export interface Step {
@@ -25,12 +25,21 @@ export interface Step {
   text: string;
   /** Whether the heap carried it out. */
   ok: boolean;
-  /** The address it returned (`null` for free, or when refused). */
+  /** The address it returned (`null` for free and the writes, or when refused or crashed). */
   address: number | null;
+  /**
+   * With checks off: the simulated segmentation fault it ran into (the heap is unchanged, the
+   * step stands, marked as crashed). `null` when it did not crash.
+   */
+  fault?: Fault | null;
+  /** The range a write step wrote. */
+  written?: Written | null;
+  /** What the heap's check said after it (`Playground.damage().message`; `null`: sound). */
+  damage?: string | null;
 }
 
 /** Turns a step's result into its sentence (see narration.ts). */
-export type Narrator = (op: Operation, result: OpResult, call: string, blocksBefore: number) => string;
+export type Narrator = (op: Operation, result: LabResult, call: string, blocksBefore: number) => string;
 
 /** A pointer a script holds, as the diagram labels it. */
 export interface PointerName {
@@ -42,7 +51,7 @@ export interface PointerName {
 /** What running one step gave. */
 export interface StepOutcome {
   ok: boolean;
-  result: OpResult | null;
+  result: LabResult | null;
   error: string | null;
 }
 
@@ -54,7 +63,7 @@ export class Timeline {
 
   /** Appends steps that have not run yet (from a session, a script, another timeline). */
   append(specs: readonly StepSpec[]): void {
-    for (const spec of specs) this.steps.push({ spec, call: stepCall(spec, null), text: "", ok: false, address: null });
+    for (const spec of specs) this.steps.push({ spec, call: stepCall(spec), text: "", ok: false, address: null });
   }
 
   /**
@@ -63,20 +72,47 @@ export class Timeline {
    * any heap. An address no step returned stays an address.
    */
   specOf(op: Operation): StepSpec {
-    const size = (x: unknown): number => Number(x);
+    const n = (x: unknown): number => Number(x);
+    const names = this.namesAt();
+    const pointer = (x: unknown): { ref: PtrRef; name: string | undefined } => {
+      const address = Number(x);
+      return { ref: this.#pointerRef(address), name: names.get(address)?.find((p) => !p.dangling)?.name };
+    };
+    const named = <T extends StepSpec>(spec: T, name: string | undefined): T => {
+      if (name) (spec as { ptrName?: string }).ptrName = name;
+      return spec;
+    };
     switch (op.op) {
       case "malloc":
-        return { op: "malloc", size: size(op.size) };
+        return { op: "malloc", size: n(op.size) };
       case "calloc":
-        return { op: "calloc", count: size(op.count), size: size(op.size) };
-      case "free":
+        return { op: "calloc", count: n(op.count), size: n(op.size) };
+      case "free": {
+        const p = pointer(op.address);
+        return named({ op: "free", ptr: p.ref }, p.name);
+      }
       case "realloc": {
-        const address = Number(op.address);
-        const ptr = this.#pointerRef(address);
-        const label = this.namesAt().get(address)?.find((n) => !n.dangling)?.name;
-        const spec: StepSpec = op.op === "free" ? { op: "free", ptr } : { op: "realloc", ptr, size: size(op.size) };
-        if (label) spec.ptrName = label;
-        return spec;
+        const p = pointer(op.address);
+        return named({ op: "realloc", ptr: p.ref, size: n(op.size) }, p.name);
+      }
+      case "strcpy": {
+        const p = pointer(op.address);
+        return named({ op: "strcpy", ptr: p.ref, text: String(op.text) }, p.name);
+      }
+      case "memset": {
+        const p = pointer(op.address);
+        return named({ op: "memset", ptr: p.ref, byte: n(op.byte), count: n(op.count) }, p.name);
+      }
+      case "store": {
+        const p = pointer(op.address);
+        return named({ op: "store", ptr: p.ref, index: n(op.index), byte: n(op.byte) }, p.name);
+      }
+      case "memcpy": {
+        const p = pointer(op.address);
+        const src = pointer(op.src);
+        const spec: Extract<StepSpec, { op: "memcpy" }> = { op: "memcpy", ptr: p.ref, src: src.ref, count: n(op.count) };
+        if (src.name) spec.srcName = src.name;
+        return named(spec, p.name);
       }
     }
   }
@@ -85,41 +121,55 @@ export class Timeline {
   #pointerRef(address: number): PtrRef {
     for (let i = this.position - 1; i >= 0; i--) {
       const s = this.steps[i]!;
-      if (s.ok && s.spec.op !== "free" && s.address === address) return { step: i };
+      if (s.ok && returnsBlock(s.spec) && s.address === address) return { step: i };
     }
     return { address };
   }
 
   /** The call as C would write it, a pointer to an earlier step written as the address it returned. */
   callOf(spec: StepSpec): string {
-    const ptr = "ptr" in spec && "step" in spec.ptr ? (this.steps[spec.ptr.step]?.address ?? null) : null;
-    return stepCall(spec, ptr);
+    return stepCall(spec, (step) => this.steps[step]?.address ?? null);
   }
 
   /** The operation a step stands for on this heap: pointers to earlier steps become their addresses. */
   operation(index: number): Operation | string {
     const spec = this.steps[index]!.spec;
+    let missing: string | null = null;
+    const resolve = (ref: PtrRef, ptrName: string | undefined): number => {
+      if ("address" in ref) return ref.address;
+      const source = this.steps[ref.step];
+      if (source && source.address !== null) return source.address;
+      const who = ptrName ?? `the result of step ${ref.step + 1}`;
+      const why = source?.fault ? "crashed" : "was refused";
+      missing ??= `${stepCall(spec)}: ${who} holds no address, because step ${ref.step + 1} (${source?.call ?? "?"}) ${why}`;
+      return 0;
+    };
+    let op: Operation;
     switch (spec.op) {
       case "malloc":
         return { op: "malloc", size: spec.size };
       case "calloc":
         return { op: "calloc", count: spec.count, size: spec.size };
       case "free":
-      case "realloc": {
-        let address: number;
-        if ("address" in spec.ptr) {
-          address = spec.ptr.address;
-        } else {
-          const source = this.steps[spec.ptr.step];
-          if (!source || source.address === null) {
-            const who = spec.ptrName ?? `the result of step ${spec.ptr.step + 1}`;
-            return `${stepCall(spec, null)}: ${who} holds no address, because step ${spec.ptr.step + 1} (${source?.call ?? "?"}) was refused`;
-          }
-          address = source.address;
-        }
-        return spec.op === "free" ? { op: "free", address } : { op: "realloc", address, size: spec.size };
-      }
+        op = { op: "free", address: resolve(spec.ptr, spec.ptrName) };
+        break;
+      case "realloc":
+        op = { op: "realloc", address: resolve(spec.ptr, spec.ptrName), size: spec.size };
+        break;
+      case "strcpy":
+        op = { op: "strcpy", address: resolve(spec.ptr, spec.ptrName), text: spec.text };
+        break;
+      case "memset":
+        op = { op: "memset", address: resolve(spec.ptr, spec.ptrName), byte: spec.byte, count: spec.count };
+        break;
+      case "store":
+        op = { op: "store", address: resolve(spec.ptr, spec.ptrName), index: spec.index, byte: spec.byte };
+        break;
+      case "memcpy":
+        op = { op: "memcpy", address: resolve(spec.ptr, spec.ptrName), src: resolve(spec.src, spec.srcName), count: spec.count };
+        break;
     }
+    return missing ?? op;
   }
 
   /**
@@ -131,26 +181,28 @@ export class Timeline {
     const op = this.operation(index);
     // A refusal is its own sentence: it is kept whether or not the step is narrated.
     if (typeof op === "string") {
-      step.ok = false;
-      step.address = null;
-      step.text = op;
+      Object.assign(step, { ok: false, address: null, fault: null, written: null, text: op });
       return { ok: false, result: null, error: op };
     }
     const before = narrator ? engine.blockCount() : 0;
-    let result: OpResult;
+    let result: LabResult;
     try {
       result = engine.run(op);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      step.ok = false;
-      step.address = null;
-      step.text = message;
+      Object.assign(step, { ok: false, address: null, fault: null, written: null, text: message });
       return { ok: false, result: null, error: message };
     }
     step.ok = true;
-    step.address = result.address;
+    step.fault = result.fault ?? null;
+    step.written = result.written ?? null;
+    // A write returns nothing a pointer can name; a crash nothing at all.
+    step.address = step.fault || !returnsBlock(step.spec) ? null : result.address;
     step.call = this.callOf(step.spec);
-    if (narrator) step.text = narrator(op, result, step.call, before);
+    if (narrator) {
+      step.text = narrator(op, result, step.call, before);
+      step.damage = engine.damage().message;
+    }
     return { ok: true, result, error: null };
   }
 
@@ -190,6 +242,8 @@ export class Timeline {
       const step = this.steps[i]!;
       if (!step.ok) continue;
       const spec = step.spec;
+      // A crash changed nothing: no block was freed or moved, no name assigned.
+      if (step.fault) continue;
       let pointer: number | null = null;
       if (spec.op === "free" || spec.op === "realloc") {
         const op = this.operation(i);

@@ -11,13 +11,26 @@
  */
 
 import { Diagram } from "./diagram";
-import { readScenario, type Engine, type Layout, type Operation } from "./engine";
+import { FIELD, FLAG, FLAG_FREE, isWrite, readScenario, type Engine, type Layout, type Operation } from "./engine";
 import { narrate } from "./narration";
 import type { Change, Host, Mount, Panel, PanelFactory, Root, ScriptProblem, View } from "./panel";
 import { scenarioSteps } from "./scenario";
 import { readSession, type Session } from "./session";
 import { History, Timeline, type Base, type Narrator, type Remembered } from "./timeline";
-import type { FreeList, OpResult, Options, PlaygroundOptions } from "./types";
+import type { FreeList, LabResult, Options, PlaygroundOptions, Written } from "./types";
+
+/** The heap's bytes at one moment: from `at`, as read from linear memory. */
+interface HeapBytes {
+  at: number;
+  bytes: Uint8Array;
+}
+
+/** Heaps larger than this are not compared byte for byte after each step (a big trace). */
+const MAX_DIFFED = 8 << 20;
+
+/** At most this many changed ranges are kept for a step (the rest are not marked). */
+const MAX_RANGES = 4096;
+
 
 /** How a playground is set up. */
 export interface AppConfig {
@@ -55,6 +68,8 @@ export class App implements Host {
   #speed = 1;
   /** What the heap held before step 1, if not nothing. */
   #base: Base | null = null;
+  /** The bytes the step the heap stands after changed (empty before step 1, or after a refusal). */
+  #changed: readonly Written[] = [];
   /** Time the last redraw took, in milliseconds (script, style and layout). */
   lastRenderMs = 0;
 
@@ -131,7 +146,8 @@ export class App implements Host {
     this.pause();
     const before = this.session();
     const blocksBefore = this.#view.layout.count;
-    let result: OpResult;
+    const bytesBefore = this.#readHeap();
+    let result: LabResult;
     try {
       result = this.engine.run(op);
     } catch (e) {
@@ -142,8 +158,12 @@ export class App implements Host {
     const call = this.timeline.callOf(spec);
     const text = this.#narrator(op, result, call, blocksBefore);
     this.history.push(before, this.#base);
-    this.timeline.record({ spec, call, text, ok: true, address: result.address });
-    if (result.address !== null) this.#selected = result.address;
+    const fault = result.fault ?? null;
+    const address = fault || isWrite(op.op) ? null : result.address;
+    this.timeline.record({ spec, call, text, ok: true, address, fault, written: result.written ?? null, damage: this.engine.damage().message });
+    if (address !== null) this.#selected = address;
+    else if (!fault && "address" in op && isWrite(op.op)) this.#selected = Number(op.address);
+    this.#changed = fault ? [] : changedBytes(bytesBefore, this.#readHeap());
     this.#render({ kind: "step" });
     return true;
   }
@@ -193,6 +213,7 @@ export class App implements Host {
     this.#base = base;
     this.timeline.clear();
     this.#selected = -1;
+    this.#changed = [];
     this.#render({ kind: "started", text });
   }
 
@@ -216,9 +237,36 @@ export class App implements Host {
       if (step > target) this.pause();
       return;
     }
-    this.timeline.goTo(this.engine, target, () => this.#resetHeap());
+    this.#bringTo(target);
     this.#selectStep();
     this.#render({ kind: "moved" });
+  }
+
+  /**
+   * Brings the heap to `target` steps and notes which bytes the last of them changed: the heap
+   * one step before is read, then the step is run (forward by running, back by replaying).
+   */
+  #bringTo(target: number, narrator?: Narrator): void {
+    const t = this.timeline;
+    const reset = (): void => this.#resetHeap();
+    if (target === 0) {
+      t.goTo(this.engine, 0, reset, narrator);
+      this.#changed = [];
+      return;
+    }
+    t.goTo(this.engine, target - 1, reset, narrator);
+    const before = this.#readHeap();
+    t.goTo(this.engine, target, reset, narrator);
+    const step = t.steps[target - 1]!;
+    this.#changed = step.ok && !step.fault ? changedBytes(before, this.#readHeap()) : [];
+  }
+
+  /** The heap's bytes now, from its start to the end of the pages its break owns (`null`: too many to compare). */
+  #readHeap(): HeapBytes | null {
+    const e = this.engine;
+    const at = e.heapStart();
+    const length = e.layout().limit - at;
+    return length > MAX_DIFFED ? null : { at, bytes: e.read(at, length) };
   }
 
   /** Moves `delta` steps from where the heap stands. */
@@ -226,10 +274,18 @@ export class App implements Host {
     this.goTo(this.timeline.position + delta);
   }
 
-  /** Points at the block the step the heap stands after returned (none before step 1). */
+  /**
+   * Points at the block the step the heap stands after returned, or wrote into (none before
+   * step 1).
+   */
   #selectStep(): void {
     const at = this.timeline.position;
-    this.#selected = at > 0 ? (this.timeline.steps[at - 1]!.address ?? -1) : -1;
+    const step = at > 0 ? this.timeline.steps[at - 1]! : null;
+    this.#selected = step?.address ?? -1;
+    if (step && step.ok && !step.fault && isWrite(step.spec.op)) {
+      const op = this.timeline.operation(at - 1);
+      if (typeof op !== "string" && "address" in op) this.#selected = Number(op.address);
+    }
   }
 
   togglePlay(): void {
@@ -300,6 +356,7 @@ export class App implements Host {
     this.#base = null;
     this.timeline.clear();
     this.#selected = -1;
+    this.#changed = [];
     this.#options = this.engine.options();
     this.#render({ kind: "started" });
   }
@@ -331,7 +388,7 @@ export class App implements Host {
     t.append(session.steps);
     // Run every step once, narrating each, then stand where the session stood.
     t.goTo(this.engine, t.steps.length, () => this.#resetHeap(), this.#narrator);
-    t.goTo(this.engine, session.position, () => this.#resetHeap());
+    this.#bringTo(session.position);
     this.#selectStep();
     this.#render({ kind: "loaded" });
   }
@@ -369,6 +426,26 @@ export class App implements Host {
     });
   };
 
+  /**
+   * The leaked blocks (by data address) when the heap stands at the end of a scenario: every
+   * used block no live name refers to. A name refers to the address its last assignment
+   * returned; one whose block was freed or moved is dangling, and refers to nothing. Empty
+   * elsewhere: before the last step, for steps typed without a script, or on a trace.
+   */
+  #leaked(layout: Layout, names: ReadonlyMap<number, readonly { dangling: boolean }[]>): ReadonlySet<number> {
+    const { steps, position } = this.timeline;
+    const out = new Set<number>();
+    if (this.#base || steps.length === 0 || position < steps.length || !steps.some((s) => s.spec.line !== undefined)) return out;
+    const t = layout.table;
+    for (let i = 0; i < layout.count; i++) {
+      const o = i * layout.stride;
+      if ((t[o + FIELD.flags]! & FLAG_FREE) !== 0) continue;
+      const data = t[o + FIELD.data]!;
+      if (!names.get(data)?.some((n) => !n.dangling)) out.add(data);
+    }
+    return out;
+  }
+
   // ------------------------------------------------------------------ drawing
 
   /** Points at the block whose data starts at `address`: the panels that follow it show it. */
@@ -398,16 +475,23 @@ export class App implements Host {
     const engine = this.engine;
     const { steps, position } = this.timeline;
     let lists: FreeList[] | undefined;
+    const layout = engine.layout();
+    const names = this.timeline.namesAt();
+    const damage = engine.damage();
+    this.#selected = blockOf(layout, this.#selected);
     const view: View = {
-      layout: engine.layout(),
+      layout,
       totals: engine.totals(),
       options: this.#options,
       steps,
       position,
       step: position > 0 ? steps[position - 1]! : null,
       base: this.#base,
-      names: this.timeline.namesAt(),
+      names,
       selected: this.#selected,
+      damage,
+      changed: this.#changed,
+      leaked: this.#leaked(layout, names),
       playing: this.playing,
       canUndo: this.history.canUndo,
       canRedo: this.history.canRedo,
@@ -420,4 +504,44 @@ export class App implements Host {
     if (change?.kind === "refused" || change?.kind === "problem") return;
     for (const listener of this.#listeners) listener();
   }
+}
+
+/**
+ * The data address of the block holding `address` (its data, or its header), so that a write
+ * into the middle of a block points at the block; `address` itself when no block holds it.
+ */
+function blockOf(layout: Layout, address: number): number {
+  if (address < 0) return address;
+  const t = layout.table;
+  for (let i = 0; i < layout.count; i++) {
+    const o = i * layout.stride;
+    if (t[o + FIELD.data] === address) return address;
+  }
+  for (let i = 0; i < layout.count; i++) {
+    const o = i * layout.stride;
+    const data = t[o + FIELD.data]!;
+    if ((t[o + FIELD.flags]! & FLAG.brokenSize) !== 0) continue;
+    if (address >= t[o + FIELD.header]! && address < data + t[o + FIELD.size]!) return data;
+  }
+  return address;
+}
+
+/** The ranges of bytes that differ between two readings of the heap (bytes past either's end read as 0). */
+function changedBytes(before: HeapBytes | null, after: HeapBytes | null): Written[] {
+  if (!before || !after) return [];
+  const from = Math.min(before.at, after.at);
+  const to = Math.max(before.at + before.bytes.length, after.at + after.bytes.length);
+  const byteOf = (h: HeapBytes, a: number): number => (a >= h.at && a < h.at + h.bytes.length ? h.bytes[a - h.at]! : 0);
+  const out: Written[] = [];
+  let run = -1;
+  for (let a = from; a <= to; a++) {
+    const differs = a < to && byteOf(before, a) !== byteOf(after, a);
+    if (differs && run < 0) run = a;
+    else if (!differs && run >= 0) {
+      out.push({ at: run, bytes: a - run });
+      run = -1;
+      if (out.length >= MAX_RANGES) break;
+    }
+  }
+  return out;
 }

@@ -9,11 +9,14 @@ import { isSeed } from "./allocators";
 import { policyInfo } from "./engine";
 import { bytes, hex } from "./format";
 import type { Mount, Panel, View } from "./panel";
+import type { Step } from "./timeline";
 
 /** One entry of the log. */
 interface LogEntry {
   text: string;
   error: boolean;
+  /** The address of the simulated segmentation fault the step ran into, if it crashed. */
+  fault?: number;
   /** For a step: the timeline position after it (1-based). Refused typed operations have none. */
   step?: number;
 }
@@ -62,8 +65,8 @@ export class NarrationPanel implements Panel {
         // A new step replaces the steps ahead (and the errors tried since).
         const step = view.step!;
         this.#dropUndone();
-        this.#setBanner(step.text, false);
-        this.#append({ text: step.text, error: false, step: view.position });
+        this.#setBanner(stepText(step), false, step.fault?.address);
+        this.#append(entry(step, view.position));
         return;
       }
       case "refused":
@@ -75,7 +78,7 @@ export class NarrationPanel implements Panel {
         return;
       case "loaded":
         this.#log?.replaceChildren();
-        view.steps.forEach((s, i) => this.#append({ text: s.text, error: !s.ok, step: i + 1 }));
+        view.steps.forEach((s, i) => this.#append(entry(s, i + 1)));
         this.#showStep(view);
         return;
       case "moved":
@@ -91,6 +94,10 @@ export class NarrationPanel implements Panel {
     // leaves the others untouched (list numbering would mark every item for layout again).
     const li = document.createElement("li");
     if (entry.error) li.className = "error";
+    if (entry.fault !== undefined) {
+      li.classList.add("fault");
+      li.dataset.fault = String(entry.fault);
+    }
     if (entry.step !== undefined) {
       li.dataset.step = String(entry.step);
       li.tabIndex = 0;
@@ -109,7 +116,7 @@ export class NarrationPanel implements Panel {
   /** Shows the heap at the view's position: its sentence in the banner, later steps as ahead. */
   #showStep(view: View): void {
     const at = view.position;
-    this.#setBanner(positionText(view), view.step !== null && !view.step.ok);
+    this.#setBanner(positionText(view), view.step !== null && !view.step.ok, view.step?.fault?.address);
     if (!this.#log) return;
     for (const li of this.#log.querySelectorAll<HTMLElement>("li[data-step]")) {
       const n = Number(li.dataset.step);
@@ -120,11 +127,15 @@ export class NarrationPanel implements Panel {
     }
   }
 
-  #setBanner(text: string, refused: boolean): void {
+  /** Shows `text`; a refusal and a crash (`fault`: its address) are marked as such. */
+  #setBanner(text: string, refused: boolean, fault?: number): void {
     const banner = this.#banner;
     if (!banner) return;
     if (banner.textContent !== text) banner.textContent = text;
     banner.classList.toggle("refused", refused);
+    banner.classList.toggle("fault", fault !== undefined);
+    if (fault !== undefined) banner.dataset.fault = String(fault);
+    else delete banner.dataset.fault;
   }
 
   /** Removes the entries of steps ahead (and the errors among them), as a new step replaces them. */
@@ -143,12 +154,27 @@ export class NarrationPanel implements Panel {
   }
 }
 
+/**
+ * A step's sentence, and after it what the heap's check found (with checks off): what broke
+ * and what a C program would run into next.
+ */
+function stepText(step: Step): string {
+  return step.ok && step.damage ? `${step.text} ${step.damage}` : step.text;
+}
+
+/** A step's entry in the log. */
+function entry(step: Step, position: number): LogEntry {
+  const e: LogEntry = { text: stepText(step), error: !step.ok || !!step.fault, step: position };
+  if (step.fault) e.fault = step.fault.address;
+  return e;
+}
+
 /** The banner for where the view stands: the step's sentence, or what comes before step 1. */
 function positionText(view: View): string {
   const step = view.step;
   if (!step) return startText(view);
   const where = step.spec.line !== undefined ? ` (line ${step.spec.line})` : "";
-  return `Step ${view.position}${where}: ${step.ok ? step.text : `${step.call} is refused: ${step.text}`}`;
+  return `Step ${view.position}${where}: ${step.ok ? stepText(step) : `${step.call} is refused: ${step.text}`}`;
 }
 
 /** What the heap is before step 1. */
@@ -165,5 +191,6 @@ function welcome({ options: o, layout }: View): string {
   const what = isSeed(o)
     ? `the brief's allocator: ${policyInfo(o.policy).words}, no splitting, no coalescing, and only the last block goes back to the system`
     : `${policyInfo(o.policy).words}${o.split ? ", splitting" : ""}${o.coalesce ? ", coalescing" : ""}${o.trim ? ", trimming" : ""}`;
-  return `A new, empty heap (${what}). The heap starts at ${hex(layout.heapStart)} and the break is there too: type a size and press Enter to malloc ${bytes(24)}.`;
+  const checks = o.checks ? "" : "; checks off, as C does: free, realloc and the writes validate nothing";
+  return `A new, empty heap (${what}${checks}). The heap starts at ${hex(layout.heapStart)} and the break is there too: type a size and press Enter to malloc ${bytes(24)}.`;
 }

@@ -17,7 +17,7 @@
 import type { Engine, Layout, Operation } from "./engine";
 import type { Session } from "./session";
 import type { Base, PointerName, Step } from "./timeline";
-import type { FreeList, Options, PlaygroundOptions, Totals } from "./types";
+import type { Damage, FreeList, Options, PlaygroundOptions, Totals, Written } from "./types";
 
 /** Where a playground lives: the page, or a playground element's shadow root. */
 export type Root = Document | ShadowRoot;
@@ -59,6 +59,12 @@ export interface View {
   readonly names: ReadonlyMap<number, PointerName[]>;
   /** The block pointed at, whose bytes are shown, by data address (-1: none). */
   readonly selected: number;
+  /** What the heap's check finds now (`Playground.damage()`; always sound with checks on). */
+  readonly damage: Damage;
+  /** The bytes the step the heap stands after changed, as ranges (the heap read before and after it). */
+  readonly changed: readonly Written[];
+  /** At the end of a scenario, the used blocks no live name refers to (data addresses): leaked. */
+  readonly leaked: ReadonlySet<number>;
   readonly playing: boolean;
   readonly canUndo: boolean;
   readonly canRedo: boolean;

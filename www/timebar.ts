@@ -86,9 +86,22 @@ export class Timebar implements Panel {
       this.#scrubber.setAttribute("aria-valuetext", `step ${position} of ${total}${call ? `: ${call}` : ""}`);
     }
     if (this.#label) {
-      const text = total === 0 ? "No steps yet" : `Step ${position} of ${total}`;
+      const fault = view.step?.fault;
+      const text = total === 0 ? "No steps yet" : `Step ${position} of ${total}${fault ? " · crashed" : ""}`;
       if (this.#label.textContent !== text) this.#label.textContent = text;
       this.#label.title = call ?? "";
+      this.#label.classList.toggle("fault", !!fault);
+      if (fault) this.#label.dataset.fault = String(fault.address);
+      else delete this.#label.dataset.fault;
+    }
+    if (this.#scrubber) {
+      // Where the steps that crashed are, along the scrubber (a list the browser may draw as ticks).
+      const faults = view.steps.flatMap((s, i) => (s.fault ? [i + 1] : []));
+      const key = faults.join(",");
+      if (this.#scrubber.dataset.faults !== key) {
+        if (key) this.#scrubber.dataset.faults = key;
+        else delete this.#scrubber.dataset.faults;
+      }
     }
   }
 }

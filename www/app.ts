@@ -11,7 +11,8 @@
  */
 
 import { Diagram } from "./diagram";
-import { FIELD, FLAG, FLAG_FREE, isWrite, readScenario, type Engine, type Layout, type Operation } from "./engine";
+import { FIELD, FLAG_FREE, isWrite, readScenario, type Engine, type Layout, type Operation } from "./engine";
+import { blockEnd } from "./geometry";
 import { narrate } from "./narration";
 import type { Change, Host, Mount, Panel, PanelFactory, Root, ScriptProblem, View } from "./panel";
 import { scenarioSteps } from "./scenario";
@@ -85,6 +86,7 @@ export class App implements Host {
       return el;
     };
     this.diagram = new Diagram(need("diagram"), this, {
+      read: (address, length) => engine.read(address, length),
       ...(config.maxHeight ? { maxHeight: config.maxHeight } : {}),
       ...(config.minHeight !== undefined ? { minHeight: config.minHeight } : {}),
     });
@@ -519,9 +521,7 @@ function blockOf(layout: Layout, address: number): number {
   }
   for (let i = 0; i < layout.count; i++) {
     const o = i * layout.stride;
-    const data = t[o + FIELD.data]!;
-    if ((t[o + FIELD.flags]! & FLAG.brokenSize) !== 0) continue;
-    if (address >= t[o + FIELD.header]! && address < data + t[o + FIELD.size]!) return data;
+    if (address >= t[o + FIELD.header]! && address < blockEnd(layout, i)) return t[o + FIELD.data]!;
   }
   return address;
 }

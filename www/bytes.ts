@@ -1,14 +1,16 @@
 /**
  * The bytes of one block, read from `WebAssembly.Memory`: its header's two little-endian words,
- * labelled (size and flags, next), then the first bytes of its data.
+ * labelled (size and flags, next), then the first bytes of its data. Every byte the last step
+ * changed is marked (`.changed`, `data-changed`), and a damaged header says what broke.
  *
  * On wasm32 a header is `[size | flags: u32][next: u32]`. The size is a multiple of the
  * alignment, which leaves its low bits for flags: 1 = FREE, 2 = PREV_FREE, 4 = SEGMENT_START.
  */
 
-import { FIELD, type Layout } from "./engine";
+import { FIELD } from "./engine";
 import { bytes, hex } from "./format";
 import type { Mount, Panel, View } from "./panel";
+import type { Written } from "./types";
 
 const FLAGS: [bit: number, name: string, meaning: string][] = [
   [1, "FREE", "this block is free"],
@@ -30,6 +32,8 @@ export class BytesPanel implements Panel {
   readonly #parts: Record<string, HTMLElement> = {};
   readonly #headerBytes: HTMLElement[][] = [];
   readonly #rows: { row: HTMLElement; off: HTMLElement; bytes: HTMLElement[]; ascii: HTMLElement }[] = [];
+  /** The bytes the last step changed. */
+  #changed: readonly Written[] = [];
 
   static mount({ find, host }: Mount): BytesPanel | null {
     const root = find("bytes");
@@ -47,6 +51,7 @@ export class BytesPanel implements Panel {
         block at <code data-part="addr"></code>, <span data-part="size"></span> of data</p>
       <div class="field-group">
         <div class="group-title">Header at <code data-part="haddr"></code> · <span data-part="hsize"></span> bytes, little-endian</div>
+        <p class="inspect-damage" data-part="damage" hidden></p>
         <div class="field"><span class="bytes" data-part="w0"></span><span class="field-name">size | flags</span><span class="field-value" data-part="w0v"></span></div>
         <div class="field"><span class="bytes" data-part="w1"></span><span class="field-name">next</span><span class="field-value" data-part="w1v"></span></div>
       </div>
@@ -76,15 +81,22 @@ export class BytesPanel implements Panel {
   }
 
   update(view: View): void {
-    this.#show(view.layout, view.selected);
+    this.#changed = view.changed;
+    this.#show(view);
   }
 
   select(view: View): void {
-    this.#show(view.layout, view.selected);
+    this.#show(view);
   }
 
-  /** Shows the block whose data starts at `address`, or a hint when there is none. */
-  #show(layout: Layout, address: number): void {
+  /** Whether the last step changed the byte at `address`. */
+  #isChanged(address: number): boolean {
+    return this.#changed.some((r) => address >= r.at && address < r.at + r.bytes);
+  }
+
+  /** Shows the block whose data starts at `view.selected`, or a hint when there is none. */
+  #show(view: View): void {
+    const { layout, selected: address } = view;
     const { table: t, stride: s } = layout;
     let i = -1;
     if (address >= 0) {
@@ -105,9 +117,9 @@ export class BytesPanel implements Panel {
     const headerSize = data - header;
     const shown = Math.min(size, DATA_SHOWN);
     const raw = this.#read(header, headerSize + shown);
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    const word0 = view.getUint32(0, true);
-    const next = view.getUint32(4, true);
+    const words = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const word0 = words.getUint32(0, true);
+    const next = words.getUint32(4, true);
     const mask = this.#align - 1;
     const storedSize = (word0 & ~mask) >>> 0;
     const flags = word0 & mask;
@@ -121,7 +133,10 @@ export class BytesPanel implements Panel {
     setText(p.size!, bytes(size));
     setText(p.haddr!, hex(header));
     setText(p.hsize!, String(headerSize));
-    for (let b = 0; b < 8; b++) setByte(this.#headerBytes[b >> 2]![b & 3]!, raw[b]!);
+    for (let b = 0; b < 8; b++) setByte(this.#headerBytes[b >> 2]![b & 3]!, raw[b]!, this.#isChanged(header + b));
+    const damage = view.damage.blocks.find((d) => d.header === header);
+    p.damage!.hidden = !damage;
+    setText(p.damage!, damage ? `⚠ Damaged (${damage.fields.join(", ")}): ${damage.message}` : "");
     setHtml(
       p.w0v!,
       `<code>${hex(word0)}</code> → size <b>${storedSize}</b>, flags <b>${flags}</b>` +
@@ -141,7 +156,7 @@ export class BytesPanel implements Panel {
         const at = from + j;
         if (at < shown) {
           const v = raw[headerSize + at]!;
-          setByte(span, v);
+          setByte(span, v, this.#isChanged(data + at));
           ascii += v >= 0x20 && v < 0x7f ? String.fromCharCode(v) : "·";
         } else {
           setText(span, "");
@@ -176,7 +191,9 @@ function setHtml(e: HTMLElement, markup: string): void {
   }
 }
 
-function setByte(span: HTMLElement, value: number): void {
+function setByte(span: HTMLElement, value: number, changed = false): void {
   setText(span, value.toString(16).padStart(2, "0"));
-  setClass(span, value === 0 ? "byte zero" : "byte");
+  setClass(span, `byte${value === 0 ? " zero" : ""}${changed ? " changed" : ""}`);
+  if (changed) span.dataset.changed = "true";
+  else delete span.dataset.changed;
 }

@@ -8,7 +8,14 @@
  *
  * The contract for tests and tutorial authors: every block element carries `data-address` (its
  * data address, decimal), `data-size` (data bytes) and `data-free` ("true"/"false"), and
- * `data-names` when a script named it; the break marker carries `data-brk` (decimal).
+ * `data-names` when a script named it; the break marker carries `data-brk` (decimal). With
+ * checks off a damaged header carries `data-corrupt` (the fields broken: "size flags next …"),
+ * and a `next` or size that points nowhere real is drawn to where it points, an `.offheap`
+ * marker with `data-offheap` (the address) when that is outside the blocks. At the end of a
+ * scenario a block nothing refers to carries `data-leaked="true"`.
+ *
+ * Each block shows the first bytes of its data, read from linear memory: printable text as
+ * text, the rest as hex.
  *
  * Blocks slide, grow and shrink into place (CSS transitions on position and width), a block that
  * appears grows in and one that disappears fades out; `prefers-reduced-motion` turns all of it off.
@@ -17,17 +24,22 @@
  * follow it through `DiagramWindow`.
  */
 
-import { CONSTANTS, FIELD, FLAG_FREE, type Layout } from "./engine";
+import { CONSTANTS, FIELD, FLAG, FLAG_FREE, type Layout } from "./engine";
 import type { DiagramWindow, Host, Panel, View } from "./panel";
 import type { PointerName } from "./timeline";
 import { hex, pageSize, shortBytes, bytes as bytesText } from "./format";
-import { COMPACT, READABLE, firstOnRow, fitZoom, layOut, type Geometry, type Scale } from "./geometry";
+import { COMPACT, READABLE, blockEnd, firstOnRow, fitZoom, layOut, type Geometry, type Scale } from "./geometry";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 /** The head of every `next` arrow (`url(#arrowhead)`), defined once inside each diagram. */
 const ARROWHEAD = `<defs><marker id="arrowhead" viewBox="0 0 8 8" refX="6" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-  <path d="M0 0 L8 4 L0 8 z" fill="#3d4a5c" /></marker></defs>`;
+  <path d="M0 0 L8 4 L0 8 z" fill="#3d4a5c" /></marker>
+  <marker id="arrowhead-broken" viewBox="0 0 8 8" refX="6" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+  <path d="M0 0 L8 4 L0 8 z" fill="#b3261e" /></marker></defs>`;
+
+/** Bytes of each block's data shown in the diagram (the bytes panel shows more). */
+const DATA_SHOWN = 48;
 
 /** Vertical rhythm of one row: the lane for `next` arrows, the block, the lane for labels. */
 interface Rows {
@@ -55,6 +67,8 @@ export interface DiagramOptions {
   maxHeight?: () => number;
   /** The shortest it gets, however small the heap (default 240 pixels). */
   minHeight?: number;
+  /** Reads `length` bytes of linear memory at `address`, to show each block's data (none: not shown). */
+  read?: (address: number, length: number) => Uint8Array;
 }
 
 /** The state last written to one block element, to write only what changes. */
@@ -69,6 +83,11 @@ interface BlockView {
   nullTag: HTMLElement;
   names: HTMLElement;
   namesKey: string;
+  text: HTMLElement;
+  /** The update whose bytes `text` shows. */
+  bytesSeen: number;
+  /** Damage and leak, as last written: "fields|leaked|brokenSize". */
+  status: string;
   seen: number;
   x: number;
   y: number;
@@ -109,6 +128,15 @@ export class Diagram implements Panel, DiagramWindow {
   #flashNew = false;
   /** Pointer names by data address, from the timeline. */
   #names: ReadonlyMap<number, PointerName[]> = new Map();
+  /** Damaged headers: their broken fields and what the check said, by header address. */
+  #damaged = new Map<number, { fields: string[]; message: string }>();
+  /** Leaked blocks, by data address (only at the end of a scenario). */
+  #leaked: ReadonlySet<number> = new Set();
+  /** Counts updates: each block reads its bytes again once after one. */
+  #updates = 0;
+  readonly #read: ((address: number, length: number) => Uint8Array) | null;
+  /** Where broken `next` pointers and sizes point: drawn over the blocks, clipped to the drawing. */
+  readonly #broken: SVGSVGElement;
   readonly #moved = new Set<() => void>();
   readonly #maxHeight: () => number;
   readonly #minHeight: number;
@@ -118,8 +146,12 @@ export class Diagram implements Panel, DiagramWindow {
     this.#events = events;
     this.#maxHeight = options.maxHeight ?? maxHeight;
     this.#minHeight = options.minHeight ?? 240;
+    this.#read = options.read ?? null;
     this.#plane = document.createElement("div");
     this.#plane.className = "plane";
+    this.#broken = document.createElementNS(SVG_NS, "svg");
+    this.#broken.setAttribute("class", "broken-arrows");
+    this.#broken.setAttribute("aria-hidden", "true");
     const defs = document.createElementNS(SVG_NS, "svg");
     defs.setAttribute("width", "0");
     defs.setAttribute("height", "0");
@@ -134,7 +166,7 @@ export class Diagram implements Panel, DiagramWindow {
     this.#start = document.createElement("div");
     this.#start.className = "marker start";
     this.#start.innerHTML = `<span class="marker-line"></span><span class="marker-label"><b>heap start</b> <code></code></span>`;
-    this.#plane.append(this.#start, this.#brk);
+    this.#plane.append(this.#start, this.#brk, this.#broken);
 
     this.#measure();
     new ResizeObserver(() => {
@@ -198,6 +230,9 @@ export class Diagram implements Panel, DiagramWindow {
   /** Draws the view's layout, which replaces the one drawn before, with its names and selection. */
   update(view: View): void {
     this.#names = view.names;
+    this.#damaged = new Map(view.damage.blocks.map((b) => [b.header, { fields: b.fields, message: b.message }]));
+    this.#leaked = view.leaked;
+    this.#updates++;
     this.#previous = this.#layout;
     this.#layout = view.layout;
     this.#extent = view.totals.extent;
@@ -265,7 +300,7 @@ export class Diagram implements Panel, DiagramWindow {
     const b = Math.max(firstOnRow(geometry, r1 + 1) - 1, a);
     const t = layout.table;
     const s = layout.stride;
-    return { from: t[a * s + FIELD.header]!, to: t[b * s + FIELD.data]! + t[b * s + FIELD.size]! };
+    return { from: t[a * s + FIELD.header]!, to: blockEnd(layout, b) };
   }
 
   #measure(): void {
@@ -290,6 +325,8 @@ export class Diagram implements Panel, DiagramWindow {
     this.#geometry = layOut(this.#layout, this.#scaleNow());
     const content = this.#geometry.rows * rowHeight(this.#rows);
     this.#plane.style.height = `${content}px`;
+    this.#broken.setAttribute("width", String(this.#width));
+    this.#broken.setAttribute("height", String(content));
     // The viewport grows with the heap up to most of the window, then scrolls.
     const height = `${Math.round(Math.min(Math.max(Math.min(this.#minHeight, this.#maxHeight()), content + 24), this.#maxHeight()))}px`;
     if (this.viewport.style.height !== height) this.viewport.style.height = height;
@@ -335,6 +372,124 @@ export class Diagram implements Panel, DiagramWindow {
     this.#paintMarkers(layout, g, rh, r0, r1);
   }
 
+  /**
+   * Marks a damaged header (`data-corrupt`: its broken fields) and a leaked block
+   * (`data-leaked`), with what the check said in the block's title and description.
+   */
+  #writeStatus(v: BlockView, header: number, data: number, flags: number): void {
+    const damage = this.#damaged.get(header);
+    const corrupt = damage ? damage.fields.join(" ") || "header" : (flags & FLAG.damaged) !== 0 ? "header" : "";
+    const leaked = this.#leaked.has(data);
+    const status = `${corrupt}|${leaked}`;
+    if (status === v.status) return;
+    v.status = status;
+    const el = v.el;
+    el.classList.toggle("corrupt", corrupt !== "");
+    el.classList.toggle("leaked", leaked);
+    if (corrupt) el.dataset.corrupt = corrupt;
+    else delete el.dataset.corrupt;
+    if (leaked) el.dataset.leaked = "true";
+    else delete el.dataset.leaked;
+    (el.querySelector(".hdr-label") as HTMLElement).textContent = corrupt ? "hdr ⚠" : "hdr";
+    const notes = [
+      corrupt ? `Damaged header (${corrupt}): ${damage?.message ?? "its bytes were written over"}` : "",
+      leaked ? "Leaked: no pointer the program still holds refers to this block, so it can never be freed." : "",
+    ].filter(Boolean);
+    if (notes.length) el.setAttribute("aria-description", notes.join(" "));
+    else el.removeAttribute("aria-description");
+    const base = el.title.split("\n⚠ ")[0]!;
+    el.title = notes.length ? `${base}\n⚠ ${notes.join(" ")}` : base;
+  }
+
+  /**
+   * Broken `next` pointers and sizes of the rows in view, drawn to where they point: into a
+   * block when the address is one of the heap's, else to a marker with the address, at the end
+   * of the row (outside the heap, or past the break). Clipped to the drawing.
+   */
+  #paintBroken(layout: Layout, g: Geometry, rh: number, r0: number, r1: number, used: Set<string>): void {
+    const t = layout.table;
+    const s = layout.stride;
+    const rows = this.#rows;
+    const paths: string[] = [];
+    if (FLAG.brokenNext | FLAG.brokenSize) {
+      for (let i = firstOnRow(g, r0); i < g.count && g.row[i]! <= r1; i++) {
+        const o = i * s;
+        const flags = t[o + FIELD.flags]!;
+        const broken: ["next" | "size", number][] = [];
+        if (flags & FLAG.brokenNext) broken.push(["next", t[o + FIELD.next]!]);
+        if (flags & FLAG.brokenSize) broken.push(["size", t[o + FIELD.data]! + t[o + FIELD.size]!]);
+        for (const [kind, target] of broken) {
+          const header = t[o + FIELD.header]!;
+          const top = g.row[i]! * rh;
+          // From the header's top (next), or from the data's bottom edge (size).
+          const x0 = kind === "next" ? g.x[i]! + Math.min(g.hw[i]! / 2, 20) : g.x[i]! + g.hw[i]!;
+          const y0 = kind === "next" ? top + rows.arrow : top + rows.arrow + rows.block;
+          const at = this.#pointAt(layout, g, rh, target, kind);
+          let x1: number;
+          let y1: number;
+          if (at) {
+            [x1, y1] = at;
+          } else {
+            const key = `off:${kind}:${header}`;
+            used.add(key);
+            const el = this.#extra(key, "offheap", () => `<span class="offheap-addr"></span><span class="offheap-where"></span>`);
+            const where = target >= layout.brk && target < layout.limit ? "past the break" : target < layout.heapStart || target >= layout.brk ? "outside the heap" : "between blocks";
+            const width = 150;
+            const left = Math.max(0, this.#width - width);
+            const y = kind === "next" ? top : top + rows.arrow + rows.block + 2;
+            place(el, `${left}px`, `${y}px`);
+            setText(el.querySelector(".offheap-addr")!, `${kind === "next" ? "next" : "end"} → ${hex(target)}`);
+            setText(el.querySelector(".offheap-where")!, where);
+            el.dataset.offheap = String(target);
+            el.dataset.kind = kind;
+            el.dataset.from = String(header);
+            el.classList.toggle("below", kind === "size");
+            el.title =
+              kind === "next"
+                ? `The header at ${hex(header)} now says next = ${hex(target)}: ${where}. A walk along the chain would follow it there.`
+                : `The header at ${hex(header)} now says its data is ${t[o + FIELD.size]!} bytes long, which would end at ${hex(target)}: ${where}.`;
+            x1 = left;
+            y1 = y + 9;
+          }
+          paths.push(brokenPath(x0, y0, x1, y1, kind === "next" ? -1 : 1, rows.arrow - 4));
+        }
+      }
+    }
+    const markup = paths.map((d) => `<path d="${d}" marker-end="url(#arrowhead-broken)"></path>`).join("");
+    if (this.#broken.dataset.paths !== markup) {
+      this.#broken.innerHTML = markup;
+      this.#broken.dataset.paths = markup;
+    }
+  }
+
+  /**
+   * Where `address` is drawn, if a block (or the break) is there: on the top edge of the block
+   * for a `next`, the bottom edge for a size's end. `null` when no block holds it.
+   */
+  #pointAt(layout: Layout, g: Geometry, rh: number, address: number, kind: "next" | "size"): [number, number] | null {
+    if (address === layout.brk) return [g.brk.x, g.brk.row * rh + this.#rows.arrow + (kind === "next" ? 0 : this.#rows.block)];
+    if (address < layout.heapStart || address > layout.brk) return null;
+    const t = layout.table;
+    const s = layout.stride;
+    let lo = 0;
+    let hi = layout.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (t[mid * s + FIELD.header]! <= address) lo = mid + 1;
+      else hi = mid;
+    }
+    const j = lo - 1;
+    if (j < 0) return null;
+    const header = t[j * s + FIELD.header]!;
+    const data = t[j * s + FIELD.data]!;
+    const end = blockEnd(layout, j);
+    if (address >= end) return null;
+    const hw = g.hw[j]!;
+    const dw = g.w[j]! - hw;
+    const x = g.x[j]! + (address < data ? ((address - header) / Math.max(1, data - header)) * hw : hw + ((address - data) / Math.max(1, end - data)) * dw);
+    return [x, g.row[j]! * rh + this.#rows.arrow + (kind === "next" ? 0 : this.#rows.block)];
+  }
+
   #createBlock(header: number): BlockView {
     const el = document.createElement("div");
     el.className = "block";
@@ -343,7 +498,7 @@ export class Diagram implements Panel, DiagramWindow {
     el.dataset.header = String(header);
     el.innerHTML =
       `<div class="hdr"><span class="hdr-label">hdr</span><span class="hdr-bytes"></span></div>` +
-      `<div class="dat"><span class="dat-kind"></span><span class="dat-size"></span><code class="dat-addr"></code></div>` +
+      `<div class="dat"><span class="dat-kind"></span><span class="dat-size"></span><code class="dat-text"></code><code class="dat-addr"></code></div>` +
       `<span class="null-tag">null</span><span class="names" hidden></span>`;
     const svg = document.createElementNS(SVG_NS, "svg");
     svg.setAttribute("class", "next-arrow");
@@ -363,6 +518,9 @@ export class Diagram implements Panel, DiagramWindow {
       nullTag: el.querySelector(".null-tag")!,
       names: el.querySelector(".names")!,
       namesKey: "",
+      text: el.querySelector(".dat-text")!,
+      bytesSeen: -1,
+      status: "",
       path,
       inPath,
       svg,
@@ -386,8 +544,11 @@ export class Diagram implements Panel, DiagramWindow {
     const header = t[o + FIELD.header]!;
     const data = t[o + FIELD.data]!;
     const size = t[o + FIELD.size]!;
-    const free = (t[o + FIELD.flags]! & FLAG_FREE) !== 0;
+    const flags = t[o + FIELD.flags]!;
+    const free = (flags & FLAG_FREE) !== 0;
     const next = t[o + FIELD.next]!;
+    const brokenNext = (flags & FLAG.brokenNext) !== 0;
+    const brokenSize = (flags & FLAG.brokenSize) !== 0;
     const x = g.x[i]!;
     const y = g.row[i]! * rh + this.#rows.arrow;
     const w = g.w[i]!;
@@ -452,7 +613,7 @@ export class Diagram implements Panel, DiagramWindow {
       el.classList.toggle("used", !free);
       el.classList.toggle("selected", data === this.#selected);
       v.kind.textContent = free ? "free" : "used";
-      v.size.textContent = shortBytes(size);
+      v.size.textContent = brokenSize ? `size ${hex(size)}?` : shortBytes(size);
       v.addr.textContent = hex(data);
       (el.querySelector(".hdr-bytes") as HTMLElement).textContent = `${data - header} B`;
       const named = names
@@ -469,6 +630,14 @@ export class Diagram implements Panel, DiagramWindow {
       v.data = data;
       v.dataSize = size;
       v.free = free;
+      v.status = "";
+    }
+    this.#writeStatus(v, header, data, flags);
+    if (v.bytesSeen !== this.#updates && this.#read && !this.#fit) {
+      v.bytesSeen = this.#updates;
+      const shown = Math.min(blockEnd(layout, i) - data, DATA_SHOWN);
+      const raw = this.#read(data, Math.max(0, shown));
+      setText(v.text, dataText(raw) + (blockEnd(layout, i) - data > shown ? " …" : ""));
     }
 
     // The `next` arrow: to the following header when it sits right after this block on the same
@@ -476,7 +645,8 @@ export class Diagram implements Panel, DiagramWindow {
     let arrow: string;
     const following = i + 1 < g.count ? t[(i + 1) * layout.stride + FIELD.header]! : -1;
     const arrowIn = g.arrowIn[i] === 1;
-    if (next === 0) arrow = `null|${hw}|${arrowIn}`;
+    if (brokenNext) arrow = `broken|${hw}|${arrowIn}`;
+    else if (next === 0) arrow = `null|${hw}|${arrowIn}`;
     else if (next === following && g.row[i + 1] === g.row[i] && g.arrowIn[i + 1] === 0)
       arrow = `to|${hw}|${w + g.hw[i + 1]! / 2}|${arrowIn}`;
     else arrow = `on|${hw}|${w}|${arrowIn}`;
@@ -494,7 +664,12 @@ export class Diagram implements Panel, DiagramWindow {
     let tx: number;
     let d: string;
     const top = compact ? 3 : 9;
-    if (kind.startsWith("null")) {
+    if (kind.startsWith("broken")) {
+      // A `next` written over: drawn to where it points (see #paintBroken), not as a link.
+      tx = hx;
+      d = "";
+      v.el.classList.remove("last");
+    } else if (kind.startsWith("null")) {
       tx = hx + 22;
       const x0 = hx + left + 3;
       d = `M${x0} ${lane} V${top + 4} Q${x0} ${top} ${x0 + 4} ${top} H${tx + left}`;
@@ -513,7 +688,7 @@ export class Diagram implements Panel, DiagramWindow {
         : `M${x0} ${lane} C${x0} ${top} ${x0 + 6} ${top} ${x0 + 12} ${top} H${tx + left}`;
     }
     v.path.setAttribute("d", d);
-    v.path.setAttribute("marker-end", kind.startsWith("null") ? "" : "url(#arrowhead)");
+    v.path.setAttribute("marker-end", kind.startsWith("null") || kind.startsWith("broken") ? "" : "url(#arrowhead)");
     const xin = hx + left - 3;
     v.inPath.setAttribute("d", arrowIn ? `M0 ${top} H${xin - 4} Q${xin} ${top} ${xin} ${top + 4} V${lane - 1}` : "");
     v.inPath.setAttribute("marker-end", arrowIn ? "url(#arrowhead)" : "");
@@ -527,10 +702,11 @@ export class Diagram implements Panel, DiagramWindow {
     v.el.dataset.next = String(next);
   }
 
-  /** Markers, gaps between segments, the spare tail and page boundaries in view. */
+  /** Markers, gaps between segments, the spare tail, page boundaries and broken pointers in view. */
   #paintMarkers(layout: Layout, g: Geometry, rh: number, r0: number, r1: number): void {
     const used = new Set<string>();
     const rows = this.#rows;
+    this.#paintBroken(layout, g, rh, r0, r1, used);
 
     // Heap start and the break are always drawn, wherever they are.
     place(this.#start, `0px`, `${rows.arrow}px`);
@@ -586,7 +762,7 @@ export class Diagram implements Panel, DiagramWindow {
       const o = i * s;
       const header = t[o + FIELD.header]!;
       const data = t[o + FIELD.data]!;
-      const end = data + t[o + FIELD.size]!;
+      const end = blockEnd(layout, i);
       let p = Math.ceil(header / pageBytes) * pageBytes;
       if (p === header && (i === 0 || g.arrowIn[i] === 1 && g.gaps.some((q) => q.before === i))) p += pageBytes;
       for (; p < end; p += pageBytes) {
@@ -724,4 +900,41 @@ function vanish(el: HTMLElement): void {
     () => el.remove(),
     () => el.remove(),
   );
+}
+
+/**
+ * A path from a header (or a data area's edge) to where its broken pointer points: out into
+ * the lane above (`dir` -1) or below (+1) the blocks, along it, and onto the target; a small
+ * loop when it points at itself.
+ */
+function brokenPath(x0: number, y0: number, x1: number, y1: number, dir: number, lane: number): string {
+  if (Math.abs(x1 - x0) < 2 && Math.abs(y1 - y0) < 2) {
+    return `M${x0} ${y0} c${-14} ${dir * lane} ${14} ${dir * lane} ${3} ${dir * 2}`;
+  }
+  const lift = dir * Math.max(10, Math.min(lane, Math.abs(x1 - x0) / 3));
+  return `M${x0} ${y0} C${x0} ${y0 + lift} ${x1} ${y1 + lift} ${x1} ${y1}`;
+}
+
+/**
+ * A block's bytes as the diagram writes them: runs of printable ASCII as quoted text, other
+ * bytes as hex, a run of four or more equal bytes counted (`"hello" 00×11`).
+ */
+export function dataText(bytes: Uint8Array): string {
+  const out: string[] = [];
+  const printable = (b: number): boolean => b >= 0x20 && b < 0x7f;
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    let j = i + 1;
+    if (printable(b)) {
+      while (j < bytes.length && printable(bytes[j]!)) j++;
+      out.push(JSON.stringify(String.fromCharCode(...bytes.subarray(i, j))));
+    } else {
+      while (j < bytes.length && bytes[j] === b) j++;
+      const h = b.toString(16).padStart(2, "0");
+      out.push(j - i >= 4 ? `${h}×${j - i}` : Array.from({ length: j - i }, () => h).join(" "));
+    }
+    i = j;
+  }
+  return out.join(" ");
 }

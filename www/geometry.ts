@@ -10,7 +10,21 @@
  * one tight loop with no allocation per block.
  */
 
-import { FIELD, type Layout } from "./engine";
+import { FIELD, FLAG, type Layout } from "./engine";
+
+/**
+ * Where block `i`'s bytes end, as drawn. A header whose size was written over (checks off:
+ * `FLAG.brokenSize`) says a size its block does not have; the block is drawn up to the next
+ * header the table found (or the break), and the size it claims is shown where it points.
+ */
+export function blockEnd(layout: Layout, i: number): number {
+  const { stride, table } = layout;
+  const o = i * stride;
+  const data = table[o + FIELD.data]!;
+  if ((table[o + FIELD.flags]! & FLAG.brokenSize) === 0) return data + table[o + FIELD.size]!;
+  const next = i + 1 < layout.count ? table[(i + 1) * stride + FIELD.header]! : layout.brk;
+  return Math.max(data, next);
+}
 
 /** How the diagram scales bytes to pixels. */
 export interface Scale {
@@ -95,7 +109,7 @@ export function layOut(layout: Layout, scale: Scale): Geometry {
     const o = i * stride;
     const header = table[o + FIELD.header]!;
     const data = table[o + FIELD.data]!;
-    const size = table[o + FIELD.size]!;
+    const size = blockEnd(layout, i) - data;
     if (i > 0 && header !== prevEnd) {
       if (cx > 0 && cx + scale.gapWidth > width) {
         r++;

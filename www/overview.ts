@@ -6,6 +6,7 @@
 
 import { CONSTANTS, FIELD, FLAG_FREE, type Layout } from "./engine";
 import { hex, pageSize } from "./format";
+import { blockEnd } from "./geometry";
 import type { DiagramWindow, Mount, Panel, View } from "./panel";
 
 const COLORS = {
@@ -103,7 +104,7 @@ export class Overview implements Panel {
         ctx.fillStyle = COLORS.gap;
         ctx.fillRect(X(prevEnd), top, Math.max(1, X(header) - X(prevEnd)), h);
       }
-      prevEnd = t[i * s + FIELD.data]! + t[i * s + FIELD.size]!;
+      prevEnd = blockEnd(layout, i);
     }
     // Blocks a pixel wide or more get a rectangle each; narrower ones are summed per pixel
     // column, which is then split between used and free in proportion, so drawing costs one
@@ -120,7 +121,7 @@ export class Overview implements Panel {
       const o = i * s;
       const header = t[o + FIELD.header]!;
       const data = t[o + FIELD.data]!;
-      const end = data + t[o + FIELD.size]!;
+      const end = blockEnd(layout, i);
       const isFree = (t[o + FIELD.flags]! & FLAG_FREE) !== 0;
       const x0 = (header - lo) * scale;
       const w = (end - header) * scale;

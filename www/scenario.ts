@@ -37,10 +37,15 @@ export function scenarioSteps(scenario: Scenario): StepSpec[] {
       case "free":
         spec = { op: "free", ...ref(stmt.ptr) };
         break;
+      default:
+        throw Object.assign(new Error(`line ${s.line}, column ${s.column}: the page does not run ${stmt.op} steps`), {
+          line: s.line,
+          column: s.column,
+        });
     }
     spec.line = s.line;
     spec.column = s.column;
-    if (stmt.op !== "free" && stmt.name) {
+    if ("name" in stmt && stmt.name) {
       (spec as { name?: string }).name = stmt.name;
       assigned.set(stmt.name, i);
     }

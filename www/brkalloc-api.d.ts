@@ -47,6 +47,10 @@ export class Playground {
   free(address?: unknown): unknown;
   realloc(address: unknown, size: unknown): unknown;
   calloc(count: unknown, size: unknown): unknown;
+  strcpy(dst: unknown, text: unknown): unknown;
+  memset(dst: unknown, byte: unknown, count: unknown): unknown;
+  store(dst: unknown, index: unknown, byte: unknown): unknown;
+  memcpy(dst: unknown, src: unknown, count: unknown): unknown;
   snapshot(): unknown;
   totals(): unknown;
   freeLists(): unknown;

@@ -13,7 +13,6 @@ import {
   type FreeList,
   type LabResult,
   type LayoutField,
-  type OpResult,
   type Options,
   type PlaygroundOptions,
   type Policy,
@@ -105,12 +104,8 @@ export function isWrite(op: string): op is (typeof WRITES)[number] {
   return (WRITES as readonly string[]).includes(op);
 }
 
-/** The lab's methods of the Rust `Playground` (data writes, the damage report). */
+/** The lab's methods of the Rust `Playground` still to come (the damage report). */
 interface LabPlayground {
-  strcpy?(dst: unknown, text: unknown): unknown;
-  memset?(dst: unknown, byte: unknown, count: unknown): unknown;
-  store?(dst: unknown, index: unknown, byte: unknown): unknown;
-  memcpy?(dst: unknown, src: unknown, count: unknown): unknown;
   damage?(): unknown;
 }
 
@@ -197,29 +192,23 @@ export class Engine {
    */
   run(operation: Operation): LabResult {
     const p = this.#playground;
-    const lab = p as unknown as LabPlayground;
-    const write = (name: keyof LabPlayground, call: (f: (...args: unknown[]) => unknown) => unknown): LabResult => {
-      const f = lab[name] as ((...args: unknown[]) => unknown) | undefined;
-      if (!f) throw new Error(`${name}: this build of the wasm module cannot write into memory yet (run npm run build:wasm)`);
-      return call(f.bind(p)) as LabResult;
-    };
     switch (operation.op) {
       case "malloc":
-        return p.alloc(operation.size) as OpResult;
+        return p.alloc(operation.size) as LabResult;
       case "free":
-        return p.free(operation.address) as OpResult;
+        return p.free(operation.address) as LabResult;
       case "realloc":
-        return p.realloc(operation.address, operation.size) as OpResult;
+        return p.realloc(operation.address, operation.size) as LabResult;
       case "calloc":
-        return p.calloc(operation.count, operation.size) as OpResult;
+        return p.calloc(operation.count, operation.size) as LabResult;
       case "strcpy":
-        return write("strcpy", (f) => f(operation.address, operation.text));
+        return p.strcpy(operation.address, operation.text) as LabResult;
       case "memset":
-        return write("memset", (f) => f(operation.address, operation.byte, operation.count));
+        return p.memset(operation.address, operation.byte, operation.count) as LabResult;
       case "store":
-        return write("store", (f) => f(operation.address, operation.index, operation.byte));
+        return p.store(operation.address, operation.index, operation.byte) as LabResult;
       case "memcpy":
-        return write("memcpy", (f) => f(operation.address, operation.src, operation.count));
+        return p.memcpy(operation.address, operation.src, operation.count) as LabResult;
     }
   }
 

@@ -9,15 +9,7 @@
  */
 
 import type { PtrRef, StepSpec } from "./session";
-import type { Scenario, ScenarioPtr, ScenarioStmt } from "./types";
-
-/** A statement as the parser gives it, the writes among them. */
-type Stmt =
-  | ScenarioStmt
-  | { op: "strcpy"; ptr: ScenarioPtr; text: string }
-  | { op: "memset"; ptr: ScenarioPtr; byte: number; count: number }
-  | { op: "store"; ptr: ScenarioPtr; index: number; byte: number }
-  | { op: "memcpy"; ptr: ScenarioPtr; src: ScenarioPtr; count: number };
+import type { Scenario, ScenarioPtr } from "./types";
 
 /** The session steps of a parsed scenario, in order. */
 export function scenarioSteps(scenario: Scenario): StepSpec[] {
@@ -36,7 +28,7 @@ export function scenarioSteps(scenario: Scenario): StepSpec[] {
     return r.name === undefined ? { ptr: r.ref } : { ptr: r.ref, ptrName: r.name };
   };
   return scenario.steps.map((s, i) => {
-    const stmt = s.stmt as Stmt;
+    const stmt = s.stmt;
     let spec: StepSpec;
     switch (stmt.op) {
       case "malloc":

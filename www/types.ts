@@ -27,16 +27,13 @@ export type {
   TraceProgress,
   TraceSample,
   TraceSummary,
+  Written,
 } from "./generated/contract";
 
 /**
- * The misuse lab's values, as described for the Rust side (data writes, checks off, damage):
- * kept here until the generated contract carries them, then re-exported from it like the rest.
+ * The misuse lab's values the generated contract does not carry yet (checks off, damage):
+ * kept here until it does, then re-exported from it like the rest.
  */
-export interface Written {
-  at: number;
-  bytes: number;
-}
 
 /** A simulated segmentation fault: the allocator would have followed a corrupted pointer. */
 export interface Fault {
@@ -45,7 +42,7 @@ export interface Fault {
 }
 
 /** `OpResult` with the lab's fields (`written` for a write step, `fault` for a crash). */
-export type LabResult = import("./generated/contract").OpResult & { written?: Written | null; fault?: Fault | null };
+export type LabResult = import("./generated/contract").OpResult & { fault?: Fault | null };
 
 /** One damaged header (`Playground.damage().blocks`). */
 export interface DamagedBlock {

@@ -20,7 +20,7 @@ export type Preset = "seed" | "default";
 export type PlaygroundOptions = Partial<Options> & { preset?: Preset };
 
 /** The functions a call can be to (`callText`, `stepText`). */
-export type FunctionName = "malloc" | "calloc" | "realloc" | "free";
+export type FunctionName = "malloc" | "calloc" | "realloc" | "free" | "strcpy" | "memset" | "memcpy";
 
 /** `Event::KINDS`: every kind of `HeapEvent`. */
 export type HeapEventKind = "visit" | "size-class" | "reuse" | "split" | "append" | "extend" | "mark-free" | "coalesce" | "release" | "break-moved" | "pages-grown" | "new-segment" | "resize-in-place" | "trim" | "lookup" | "move";
@@ -129,6 +129,13 @@ export interface OpResult {
   events: HeapEvent[];
   moreVisits: number;
   moreFreeVisits: number;
+  written: Written | null;
+}
+
+/** The bytes a write step wrote: from `at`, `bytes` of them. */
+export interface Written {
+  at: number;
+  bytes: number;
 }
 
 /** The pointer a scenario statement frees or reallocates: a name or an address. */
@@ -147,7 +154,11 @@ export type ScenarioStmt =
   | { op: "malloc"; name: string | null; size: number }
   | { op: "calloc"; name: string | null; count: number; size: number }
   | { op: "realloc"; name: string | null; ptr: ScenarioPtr; size: number }
-  | { op: "free"; ptr: ScenarioPtr };
+  | { op: "free"; ptr: ScenarioPtr }
+  | { op: "strcpy"; ptr: ScenarioPtr; text: string }
+  | { op: "memset"; ptr: ScenarioPtr; byte: number; count: number }
+  | { op: "store"; ptr: ScenarioPtr; index: number; byte: number }
+  | { op: "memcpy"; ptr: ScenarioPtr; src: ScenarioPtr; count: number };
 
 /** A statement and where it was written (1-based line and column). */
 export interface ScenarioStep {

@@ -19,7 +19,7 @@ use crate::scenario::ScriptError;
 use crate::trace::{ReplayError, Sample, Trace, TraceError};
 use crate::wording;
 
-/// What a successful `alloc`, `free`, `realloc` or `calloc` returns.
+/// What a successful `alloc`, `free`, `realloc`, `calloc` or write returns.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OpResult<'a> {
@@ -32,6 +32,8 @@ pub struct OpResult<'a> {
     pub more_visits: usize,
     /// Of those, visits to free blocks.
     pub more_free_visits: usize,
+    /// The bytes a write (`strcpy`, `memset`, `store`, `memcpy`) wrote; `null` for the others.
+    pub written: Option<crate::write::Written>,
 }
 
 /// What `loadTrace` returns: the trace's header and what its operations are.

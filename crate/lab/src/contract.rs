@@ -500,6 +500,11 @@ const TYPES: &[(&str, &str, &str)] = &[
         "What `alloc`, `free`, `realloc` and `calloc` return when they succeed.",
     ),
     (
+        "Written",
+        "Written",
+        "The bytes a write step wrote: from `at`, `bytes` of them.",
+    ),
+    (
         "Ptr",
         "ScenarioPtr",
         "The pointer a scenario statement frees or reallocates: a name or an address.",
@@ -918,7 +923,8 @@ pub fn example_events() -> Vec<Event> {
 /// The statements of [`SCRIPT`]: every kind of statement, both kinds of pointer, named and
 /// unnamed results.
 const SCRIPT: &str = "a = malloc(16)\nmalloc(8)\nb = calloc(4, 8)\nc = realloc(a, 32)\n\
-                      free(0x00110008)\nfree(b)\n";
+                      free(0x00110008)\nfree(b)\nstrcpy(c, \"hi\")\nmemset(c, 'A', 4)\n\
+                      c[3] = 0x41\nmemcpy(c, c, 2)\n";
 
 /// Example values of everything the module hands to JavaScript, as their shapes.
 fn examples() -> Result<Vec<Shape>, ContractError> {
@@ -939,12 +945,14 @@ fn examples() -> Result<Vec<Shape>, ContractError> {
         events: &events,
         more_visits: 0,
         more_free_visits: 0,
+        written: None,
     })?);
     shapes.push(Shape::of(&OpResult {
         address: None,
         events: &[],
         more_visits: 0,
         more_free_visits: 0,
+        written: Some(crate::write::Written { at: 40, bytes: 6 }),
     })?);
 
     // A heap that ran a few calls, under the segregated policy so that it has free lists.
@@ -990,6 +998,10 @@ fn examples() -> Result<Vec<Shape>, ContractError> {
             Stmt::Calloc { .. } => "calloc",
             Stmt::Realloc { .. } => "realloc",
             Stmt::Free { .. } => "free",
+            Stmt::Strcpy { .. } => "strcpy",
+            Stmt::Memset { .. } => "memset",
+            Stmt::Store { .. } => "store",
+            Stmt::Memcpy { .. } => "memcpy",
         });
         seen.insert(match step.stmt.ptr() {
             Some(Ptr::Name(_)) => "name",
@@ -997,7 +1009,7 @@ fn examples() -> Result<Vec<Shape>, ContractError> {
             None => "no pointer",
         });
     }
-    if seen.len() != 7 {
+    if seen.len() != 11 {
         return Err(ContractError(format!(
             "contract.rs's SCRIPT shows only {seen:?}"
         )));

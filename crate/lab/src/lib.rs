@@ -29,6 +29,7 @@ pub mod trace;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 pub mod wording;
+pub mod write;
 
 pub use recorder::Recorder;
 pub use snapshot::Snapshot;

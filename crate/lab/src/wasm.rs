@@ -134,6 +134,23 @@ pub fn call_text(op: &str, args: Vec<JsValue>) -> Result<String, JsError> {
 /// given, is the name the result is assigned to.
 #[wasm_bindgen(js_name = stepText)]
 pub fn step_text(op: &str, args: Vec<JsValue>, name: Option<String>) -> Result<String, JsError> {
+    if op == "store" {
+        // `a[3] = 'A'`: not a call.
+        let arg = |i: usize| args.get(i).cloned().unwrap_or(JsValue::UNDEFINED);
+        let ptr = match arg(0).as_f64() {
+            Some(x) => address_text(x),
+            None => arg(0).as_string().unwrap_or_default(),
+        };
+        let index = arg(1).as_f64().map(number_text).unwrap_or_default();
+        let byte = match arg(2).as_f64() {
+            Some(x) if (0.0..256.0).contains(&x) && x == x.trunc() => {
+                crate::scenario::byte_literal(x as u8)
+            }
+            Some(x) => number_text(x),
+            None => arg(2).as_string().unwrap_or_default(),
+        };
+        return Ok(format!("{ptr}[{index}] = {byte}"));
+    }
     let function = function(op)?;
     let texts: Vec<String> = function
         .arguments()
@@ -141,6 +158,13 @@ pub fn step_text(op: &str, args: Vec<JsValue>, name: Option<String>) -> Result<S
         .zip(&args)
         .map(|(&what, value)| match (what, value.as_f64()) {
             (Quantity::Address, Some(x)) => address_text(x),
+            (Quantity::Byte, Some(x)) if (0.0..256.0).contains(&x) && x == x.trunc() => {
+                crate::scenario::byte_literal(x as u8)
+            }
+            (Quantity::Text, None) => value
+                .as_string()
+                .map(|t| crate::scenario::string_literal(&t))
+                .unwrap_or_default(),
             (_, Some(x)) => number_text(x),
             (_, None) => value.as_string().unwrap_or_default(),
         })
@@ -197,7 +221,7 @@ fn typed_call(function: Function, args: &[&JsValue]) -> String {
             let value = args.get(i).copied().unwrap_or(&missing);
             match what {
                 Quantity::Address => shown_address(value),
-                Quantity::Size | Quantity::Count => shown(value),
+                Quantity::Size | Quantity::Count | Quantity::Byte | Quantity::Text => shown(value),
             }
         })
         .collect();
@@ -439,6 +463,113 @@ impl Playground {
         self.finish(&call, result)
     }
 
+    /// `strcpy(dst, text)`: writes the text's UTF-8 bytes and a terminating NUL at `dst`.
+    /// Returns `{address: null, events: [], written: {at, bytes}}`. The bytes must land inside
+    /// one used block's data (see [`crate::write`]); anything else throws an `Error` naming
+    /// the call and saying where they would have gone, and changes nothing.
+    pub fn strcpy(&mut self, dst: JsValue, text: JsValue) -> Result<JsValue, JsError> {
+        let typed = typed_call(Function::Strcpy, &[&dst, &text]);
+        let a = to_usize(&typed, &dst, Quantity::Address)?;
+        let Some(text) = text.as_string() else {
+            return Err(JsError::new(&format!(
+                "{typed}: the text must be a string, such as \"hello\""
+            )));
+        };
+        let call = Call::new(
+            Function::Strcpy,
+            &[
+                Arg::Address(a as u64),
+                Arg::Text(&crate::scenario::string_literal(&text)),
+            ],
+        )
+        .to_string();
+        let mut bytes = text.into_bytes();
+        bytes.push(0);
+        self.write_bytes(&call, a, &bytes)
+    }
+
+    /// `memset(dst, byte, count)`: `count` copies of `byte` from `dst` on. As for `strcpy`.
+    pub fn memset(
+        &mut self,
+        dst: JsValue,
+        byte: JsValue,
+        count: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let typed = typed_call(Function::Memset, &[&dst, &byte, &count]);
+        let a = to_usize(&typed, &dst, Quantity::Address)?;
+        let b = to_byte(&typed, &byte)?;
+        let n = to_usize(&typed, &count, Quantity::Size)?;
+        let call = Call::new(
+            Function::Memset,
+            &[
+                Arg::Address(a as u64),
+                Arg::Text(&crate::scenario::byte_literal(b)),
+                Arg::Number(n as u64),
+            ],
+        )
+        .to_string();
+        if n > crate::write::MAX_WRITE {
+            return Err(JsError::new(&format!(
+                "{call}: the playground writes at most {} in one step",
+                wording::bytes(crate::write::MAX_WRITE)
+            )));
+        }
+        self.write_bytes(&call, a, &alloc::vec![b; n])
+    }
+
+    /// `dst[index] = byte`: one byte, `index` bytes after `dst`. As for `strcpy`.
+    pub fn store(
+        &mut self,
+        dst: JsValue,
+        index: JsValue,
+        byte: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let typed = format!(
+            "{}[{}] = {}",
+            shown_address(&dst),
+            shown(&index),
+            shown(&byte)
+        );
+        let a = to_usize(&typed, &dst, Quantity::Address)?;
+        let i = to_usize(&typed, &index, Quantity::Size)?;
+        let b = to_byte(&typed, &byte)?;
+        let call = format!(
+            "{}[{i}] = {}",
+            Address(a as u64),
+            crate::scenario::byte_literal(b)
+        );
+        let at = a
+            .checked_add(i)
+            .ok_or_else(|| JsError::new(&format!("{call}: the address overflows 32 bits")))?;
+        self.write_bytes(&call, at, &[b])
+    }
+
+    /// `memcpy(dst, src, count)`: `count` bytes from `src` to `dst`. Both ranges must lie
+    /// inside used blocks' data; as for `strcpy`.
+    pub fn memcpy(
+        &mut self,
+        dst: JsValue,
+        src: JsValue,
+        count: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let typed = typed_call(Function::Memcpy, &[&dst, &src, &count]);
+        let d = to_usize(&typed, &dst, Quantity::Address)?;
+        let s = to_usize(&typed, &src, Quantity::Address)?;
+        let n = to_usize(&typed, &count, Quantity::Size)?;
+        let call = Call::new(
+            Function::Memcpy,
+            &[
+                Arg::Address(d as u64),
+                Arg::Address(s as u64),
+                Arg::Number(n as u64),
+            ],
+        )
+        .to_string();
+        let bytes = crate::write::read(self.heap(), s, n)
+            .map_err(|why| JsError::new(&format!("{call}: the source: {why}")))?;
+        self.write_bytes(&call, d, &bytes)
+    }
+
     /// The whole heap as a plain object (`Snapshot` in the contract).
     pub fn snapshot(&self) -> Result<JsValue, JsError> {
         to_js(&Snapshot::of(self.heap()))
@@ -635,9 +766,25 @@ impl Playground {
                 events: &events,
                 more_visits,
                 more_free_visits,
+                written: None,
             }),
             Err(e) => Err(JsError::new(&prefixed(call, &e.to_string()))),
         }
+    }
+
+    /// Writes `bytes` at `at` for the write methods, or refuses with `call: why`.
+    fn write_bytes(&mut self, call: &str, at: usize, bytes: &[u8]) -> Result<JsValue, JsError> {
+        let heap = self.heap_mut();
+        heap.observer_mut().take();
+        let written = crate::write::write(heap, at, bytes)
+            .map_err(|why| JsError::new(&format!("{call}: {why}")))?;
+        to_js(&OpResult {
+            address: None,
+            events: &[],
+            more_visits: 0,
+            more_free_visits: 0,
+            written: Some(written),
+        })
     }
 
     /// Replaces the heap with an empty one with `options` on the same memory, zeroed (see
@@ -809,6 +956,31 @@ fn to_usize(typed: &str, value: &JsValue, what: Quantity) -> Result<usize, JsErr
     }
     // In range and whole, as checked above: the conversion is exact.
     Ok(x as u32 as usize)
+}
+
+/// Reads a byte given from JavaScript: a whole number from 0 to 255, or a one-character
+/// string (`"A"`), whose code must be below 256.
+fn to_byte(typed: &str, value: &JsValue) -> Result<u8, JsError> {
+    if let Some(text) = value.as_string() {
+        let mut chars = text.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            if !c.is_ascii_digit() {
+                return u8::try_from(u32::from(c)).map_err(|_| {
+                    JsError::new(&format!(
+                        "{typed}: {c:?} is not one byte; a byte is {}",
+                        Quantity::Byte.unit()
+                    ))
+                });
+            }
+        }
+    }
+    let n = to_usize(typed, value, Quantity::Byte)?;
+    u8::try_from(n).map_err(|_| {
+        JsError::new(&format!(
+            "{typed}: {n} is not a byte; a byte is {}",
+            Quantity::Byte.unit()
+        ))
+    })
 }
 
 /// Parses text as a number: `0x…` hexadecimal, or anything JavaScript's `Number()` reads as a
@@ -1088,6 +1260,76 @@ mod tests {
         );
         assert_eq!(table(&mut p), before);
         assert_eq!(p.check(), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn writes_land_inside_used_blocks_or_are_refused_naming_the_call() {
+        let mut p = seed();
+        let address = |r: &JsValue| Reflect::get(r, &JsValue::from_str("address")).unwrap();
+        let a = address(&p.alloc(JsValue::from(16)).unwrap());
+        let b = address(&p.alloc(JsValue::from(16)).unwrap());
+        p.alloc(JsValue::from(16)).unwrap();
+        let at = a.as_f64().unwrap() as usize;
+        let r = p.strcpy(a.clone(), JsValue::from("hi")).unwrap();
+        let written = Reflect::get(&r, &JsValue::from_str("written")).unwrap();
+        assert_eq!(number(&written, "bytes"), 3.0);
+        assert_eq!(number(&written, "at"), at as f64);
+        p.store(a.clone(), JsValue::from(2), JsValue::from("!"))
+            .unwrap();
+        p.memcpy(b.clone(), a.clone(), JsValue::from(3)).unwrap();
+        assert_eq!(
+            crate::write::read(p.heap(), b.as_f64().unwrap() as usize, 3).unwrap(),
+            b"hi!"
+        );
+        let before = table(&mut p);
+        let e = message(
+            p.memset(a.clone(), JsValue::from("A"), JsValue::from(40))
+                .unwrap_err(),
+        );
+        assert!(
+            e.starts_with(&format!("memset(0x{at:08x}, 'A', 40): writes 40 bytes")),
+            "{e}"
+        );
+        assert!(e.contains("heap overflow"), "{e}");
+        let e = message(
+            p.memset(a.clone(), JsValue::from(300), JsValue::from(1))
+                .unwrap_err(),
+        );
+        assert!(e.contains("300 is not a byte"), "{e}");
+        let e = message(p.strcpy(a.clone(), JsValue::from(5)).unwrap_err());
+        assert!(e.contains("must be a string"), "{e}");
+        p.free(b.clone()).unwrap();
+        let e = message(p.store(b, JsValue::from(0), JsValue::from(1)).unwrap_err());
+        assert!(e.contains("use after free"), "{e}");
+        assert_eq!(table(&mut p).len(), before.len());
+        assert_eq!(p.check(), None);
+        assert_eq!(
+            step_text(
+                "store",
+                vec![JsValue::from("a"), JsValue::from(3), JsValue::from(65)],
+                None
+            )
+            .unwrap(),
+            "a[3] = 'A'"
+        );
+        assert_eq!(
+            step_text(
+                "strcpy",
+                vec![JsValue::from("a"), JsValue::from("hi\n")],
+                None
+            )
+            .unwrap(),
+            "strcpy(a, \"hi\\n\")"
+        );
+        assert_eq!(
+            step_text(
+                "memset",
+                vec![JsValue::from("a"), JsValue::from(0), JsValue::from(4)],
+                None
+            )
+            .unwrap(),
+            "memset(a, 0x00, 4)"
+        );
     }
 
     #[wasm_bindgen_test]

@@ -32,15 +32,24 @@ pub enum Function {
     Realloc,
     /// `free(pointer)`.
     Free,
+    /// `strcpy(pointer, "text")`.
+    Strcpy,
+    /// `memset(pointer, byte, count)`.
+    Memset,
+    /// `memcpy(pointer, source, count)`.
+    Memcpy,
 }
 
 impl Function {
     /// Every function, in the order messages list them.
-    pub const ALL: [Function; 4] = [
+    pub const ALL: [Function; 7] = [
         Function::Malloc,
         Function::Calloc,
         Function::Realloc,
         Function::Free,
+        Function::Strcpy,
+        Function::Memset,
+        Function::Memcpy,
     ];
 
     /// Its name in C.
@@ -50,6 +59,9 @@ impl Function {
             Function::Calloc => "calloc",
             Function::Realloc => "realloc",
             Function::Free => "free",
+            Function::Strcpy => "strcpy",
+            Function::Memset => "memset",
+            Function::Memcpy => "memcpy",
         }
     }
 
@@ -65,21 +77,34 @@ impl Function {
             Function::Calloc => &[Quantity::Count, Quantity::Size],
             Function::Realloc => &[Quantity::Address, Quantity::Size],
             Function::Free => &[Quantity::Address],
+            Function::Strcpy => &[Quantity::Address, Quantity::Text],
+            Function::Memset => &[Quantity::Address, Quantity::Byte, Quantity::Size],
+            Function::Memcpy => &[Quantity::Address, Quantity::Address, Quantity::Size],
         }
+    }
+
+    /// Whether it writes into memory (and returns nothing a script keeps).
+    pub const fn writes(self) -> bool {
+        matches!(self, Function::Strcpy | Function::Memset | Function::Memcpy)
     }
 
     /// How it is called, for messages about its arguments: `malloc takes one argument,
     /// malloc(size)`.
     pub fn usage(self) -> String {
         let args = self.arguments();
-        let names: alloc::vec::Vec<&str> = args.iter().map(|q| q.parameter()).collect();
+        let names: alloc::vec::Vec<&str> = match self {
+            Function::Strcpy => alloc::vec!["dest", "text"],
+            Function::Memset => alloc::vec!["dest", "byte", "count"],
+            Function::Memcpy => alloc::vec!["dest", "src", "count"],
+            _ => args.iter().map(|q| q.parameter()).collect(),
+        };
         format!(
             "{name} takes {count}, {name}({params})",
             name = self.name(),
-            count = if args.len() == 1 {
-                "one argument"
-            } else {
-                "two arguments"
+            count = match args.len() {
+                1 => "one argument",
+                2 => "two arguments",
+                _ => "three arguments",
             },
             params = names.join(", ")
         )
@@ -101,6 +126,10 @@ pub enum Quantity {
     Count,
     /// A data address, as `malloc` returned it.
     Address,
+    /// A byte value, 0 to 255.
+    Byte,
+    /// A string.
+    Text,
 }
 
 impl Quantity {
@@ -110,6 +139,8 @@ impl Quantity {
             Quantity::Size => "size",
             Quantity::Count => "count",
             Quantity::Address => "pointer",
+            Quantity::Byte => "byte",
+            Quantity::Text => "text",
         }
     }
 
@@ -119,6 +150,8 @@ impl Quantity {
             Quantity::Size => "a size",
             Quantity::Count => "a count",
             Quantity::Address => "an address",
+            Quantity::Byte => "a byte",
+            Quantity::Text => "a string",
         }
     }
 
@@ -128,6 +161,8 @@ impl Quantity {
             Quantity::Size => "a whole number of bytes",
             Quantity::Count => "a whole number",
             Quantity::Address => "a whole number such as 1114120 or 0x00110008",
+            Quantity::Byte => "a whole number from 0 to 255, or a character such as 'A'",
+            Quantity::Text => "text in double quotes, such as \"hello\"",
         }
     }
 
@@ -137,6 +172,8 @@ impl Quantity {
             Quantity::Size => "like 24, or in hex, like 0x18",
             Quantity::Count => "like 4, or in hex, like 0x4",
             Quantity::Address => "like 1179712, or in hex, like 0x00120040",
+            Quantity::Byte => "like 65, in hex, like 0x41, or as a character, like 'A'",
+            Quantity::Text => "like \"hello\"",
         }
     }
 }
@@ -352,6 +389,9 @@ mod tests {
                 "calloc takes two arguments, calloc(count, size)",
                 "realloc takes two arguments, realloc(pointer, size)",
                 "free takes one argument, free(pointer)",
+                "strcpy takes two arguments, strcpy(dest, text)",
+                "memset takes three arguments, memset(dest, byte, count)",
+                "memcpy takes three arguments, memcpy(dest, src, count)",
             ]
         );
         assert_eq!(Function::from_name("realloc"), Some(Function::Realloc));

@@ -403,6 +403,30 @@ fn run(scenario: &Scenario) -> Vec<Result<Option<usize>, String>> {
                 .free(std::ptr::without_provenance_mut(address(ptr, &names)))
                 .map(|()| None)
                 .map_err(|e| e.to_string()),
+            Stmt::Strcpy { ptr, text } => {
+                let mut bytes = text.clone().into_bytes();
+                bytes.push(0);
+                brkalloc_lab::write::write(&mut heap, address(ptr, &names), &bytes).map(|_| None)
+            }
+            Stmt::Memset { ptr, byte, count } => brkalloc_lab::write::write(
+                &mut heap,
+                address(ptr, &names),
+                &vec![*byte; *count as usize],
+            )
+            .map(|_| None),
+            Stmt::Store { ptr, index, byte } => brkalloc_lab::write::write(
+                &mut heap,
+                address(ptr, &names) + *index as usize,
+                &[*byte],
+            )
+            .map(|_| None),
+            Stmt::Memcpy { ptr, src, count } => {
+                brkalloc_lab::write::read(&heap, address(src, &names), *count as usize)
+                    .and_then(|bytes| {
+                        brkalloc_lab::write::write(&mut heap, address(ptr, &names), &bytes)
+                    })
+                    .map(|_| None)
+            }
         };
         if let (Some(n), Ok(Some(a))) = (step.stmt.name(), &outcome) {
             names.insert(n.to_string(), *a);
@@ -447,28 +471,28 @@ fn refuses_an_unknown_function_and_suggests_the_closest() {
         "mallok(4)",
         1,
         1,
-        "unknown function 'mallok': the functions are malloc, calloc, realloc and free; did you \
+        "unknown function 'mallok': the functions are malloc, calloc, realloc, free, strcpy, memset and memcpy; did you \
          mean 'malloc'?",
     );
     refused(
         "a = malloc(4)\nb = reallok(a, 8)",
         2,
         5,
-        "unknown function 'reallok': the functions are malloc, calloc, realloc and free; did you \
+        "unknown function 'reallok': the functions are malloc, calloc, realloc, free, strcpy, memset and memcpy; did you \
          mean 'realloc'?",
     );
     refused(
         "delete(a)",
         1,
         1,
-        "unknown function 'delete': the functions are malloc, calloc, realloc and free; did you \
+        "unknown function 'delete': the functions are malloc, calloc, realloc, free, strcpy, memset and memcpy; did you \
          mean 'free'?",
     );
     refused(
         "printf(4)",
         1,
         1,
-        "unknown function 'printf': the functions are malloc, calloc, realloc and free",
+        "unknown function 'printf': the functions are malloc, calloc, realloc, free, strcpy, memset and memcpy",
     );
 }
 
@@ -806,7 +830,7 @@ fn refuses_stray_characters() {
         "malloc(\"4\")",
         1,
         8,
-        "expected a size (a number) after 'malloc(', found '\\\"'",
+        "expected a size (a number) after 'malloc(', found '\"4\"'",
     );
     refused(
         "malloc(4)\u{1}",
@@ -884,7 +908,7 @@ fn reports_the_first_problem_in_the_text_and_counts_crlf_lines() {
         "a = malloc(4)\r\nmallok(4)\r\n",
         2,
         1,
-        "unknown function 'mallok': the functions are malloc, calloc, realloc and free; did you \
+        "unknown function 'mallok': the functions are malloc, calloc, realloc, free, strcpy, memset and memcpy; did you \
          mean 'malloc'?",
     );
 }
@@ -1099,6 +1123,8 @@ fn lay_out(stmts: &[Stmt], dice: &mut Dice) -> (String, Vec<std::ops::Range<usiz
                 let p = ptr(p, dice);
                 tokens.extend(["free".into(), "(".into(), p, ")".into()])
             }
+            // Writes are laid out in their canonical form.
+            other => tokens.push(other.to_string()),
         }
         let start = text.len();
         for (j, token) in tokens.iter().enumerate() {
@@ -1189,4 +1215,135 @@ proptest! {
     ) {
         check_outcome(&src)?;
     }
+}
+
+#[test]
+fn writes_parse_with_strings_characters_and_escapes() {
+    assert_eq!(
+        stmts("a = malloc(16)\nstrcpy(a, \"hello\")\nmemset(a, 'A', 40)\na[3] = 0x41\nb = malloc(16); memcpy(b, a, 16)"),
+        vec![
+            Stmt::Malloc { name: name("a"), size: 16 },
+            Stmt::Strcpy { ptr: by_name("a"), text: "hello".into() },
+            Stmt::Memset { ptr: by_name("a"), byte: b'A', count: 40 },
+            Stmt::Store { ptr: by_name("a"), index: 3, byte: 0x41 },
+            Stmt::Malloc { name: name("b"), size: 16 },
+            Stmt::Memcpy { ptr: by_name("b"), src: by_name("a"), count: 16 },
+        ]
+    );
+    assert_eq!(
+        stmts(
+            r#"a = malloc(8); strcpy(a, "tab\there \"q\" \\ \x41\n"); a[0] = '\0'; a[1] = '\''; memset(0x00110008, 255, 2)"#
+        )[1..],
+        [
+            Stmt::Strcpy {
+                ptr: by_name("a"),
+                text: "tab\there \"q\" \\ A\n".into()
+            },
+            Stmt::Store {
+                ptr: by_name("a"),
+                index: 0,
+                byte: 0
+            },
+            Stmt::Store {
+                ptr: by_name("a"),
+                index: 1,
+                byte: b'\''
+            },
+            Stmt::Memset {
+                ptr: Ptr::Address(0x0011_0008),
+                byte: 255,
+                count: 2
+            },
+        ]
+    );
+    // Non-ASCII text is its UTF-8 bytes.
+    assert_eq!(
+        stmts("a = malloc(8); strcpy(a, \"né\")")[1],
+        Stmt::Strcpy {
+            ptr: by_name("a"),
+            text: "né".into()
+        }
+    );
+}
+
+#[test]
+fn malformed_writes_are_refused_with_where_and_why() {
+    refused_with(
+        "a = malloc(8); b = strcpy(a, \"x\")",
+        1,
+        20,
+        "strcpy writes into memory and its result is not kept here",
+    );
+    refused_with(
+        "a = malloc(8); strcpy(a, \"x)",
+        1,
+        26,
+        "this string is never closed",
+    );
+    refused_with(
+        "a = malloc(8); memset(a, 256, 4)",
+        1,
+        26,
+        "'256' is not a byte",
+    );
+    refused_with(
+        "a = malloc(8); memset(a, 'AB', 4)",
+        1,
+        26,
+        "'AB' is not one byte",
+    );
+    refused_with("a = malloc(8); a[2] 65", 1, 21, "expected '=' and a byte");
+    refused_with("a = malloc(8); a[2 = 65", 1, 20, "expected ']'");
+    refused_with(
+        "a = malloc(8); strcpy(a, \"\\q\")",
+        1,
+        26,
+        "'\\q' is not an escape",
+    );
+    refused_with(
+        "a = malloc(8); strcpy(a, \"\\x80\")",
+        1,
+        26,
+        "'\\x80' is not an escape the playground reads",
+    );
+    refused_with("b[0] = 1", 1, 1, "'b' is used before it is assigned");
+    refused_with(
+        "a = malloc(8); memcpy(a, c, 4)",
+        1,
+        26,
+        "'c' is used before it is assigned",
+    );
+    refused_with(
+        "a = malloc(8); memset(a, -1, 4)",
+        1,
+        26,
+        "a byte cannot be negative",
+    );
+}
+
+#[test]
+fn writes_format_back_to_text_that_parses_to_the_same_statements() {
+    let src = "a = malloc(16)\nstrcpy(a, \"hi \\\"there\\\"\\n\\x01\")\nmemset(a, 0x00, 4)\na[3] = 'A'\na[4] = '\\\\'\nmemcpy(a, 0x00110008, 2)\n";
+    let first = parse(src).unwrap();
+    let text = format(&first);
+    let again = parse(&text).unwrap();
+    let a: Vec<_> = first.steps.iter().map(|s| s.stmt.clone()).collect();
+    let b: Vec<_> = again.steps.iter().map(|s| s.stmt.clone()).collect();
+    assert_eq!(a, b, "{text}");
+    assert_eq!(format(&again), text);
+    assert!(text.contains("memset(a, 0x00, 4)\na[3] = 'A'\n"), "{text}");
+}
+
+/// Like `refused`, for a message that starts with `start`.
+fn refused_with(src: &str, line: usize, column: usize, start: &str) {
+    let error = match parse(src) {
+        Ok(s) => panic!("{src:?} should be refused, but parsed as {s:?}"),
+        Err(e) => e,
+    };
+    assert_eq!(
+        (error.line, error.column),
+        (line, column),
+        "for {src:?}: {error}"
+    );
+    assert!(error.message.starts_with(start), "for {src:?}: {error}");
 }

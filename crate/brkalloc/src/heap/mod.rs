@@ -437,6 +437,31 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         }
     }
 
+    /// The data bytes of the used block whose data starts at `data`, to read; `None` when no
+    /// used block's data starts there. Walks the chain, as [`free`](Heap::free) does, checking
+    /// each header before reading it, so any address may be passed.
+    pub fn data(&self, data: usize) -> Option<&[u8]> {
+        let b = self.blocks().find(|b| b.data == data && !b.free)?;
+        let p = self.segments.ptr_to(b.data);
+        // SAFETY: the walk found a used block of the heap whose `size` data bytes lie inside
+        // one segment of the heap's memory (it checks every block against the segment table);
+        // `p` carries that segment's provenance. The slice borrows `self`, so no operation can
+        // change or give back those bytes while it lives.
+        Some(unsafe { core::slice::from_raw_parts(p, b.size) })
+    }
+
+    /// The data bytes of the used block whose data starts at `data`, to write: what a program
+    /// does with the memory `malloc` gave it. `None` when no used block's data starts there.
+    /// The bytes of a used block are the program's alone (the heap keeps its bookkeeping in
+    /// headers and free blocks), so nothing written there can break the heap.
+    pub fn data_mut(&mut self, data: usize) -> Option<&mut [u8]> {
+        let b = self.blocks().find(|b| b.data == data && !b.free)?;
+        let p = self.segments.ptr_to(b.data);
+        // SAFETY: as for `data`; the slice borrows `self` mutably, so nothing else reads or
+        // writes those bytes while it lives.
+        Some(unsafe { core::slice::from_raw_parts_mut(p, b.size) })
+    }
+
     /// The block whose data starts at `data`, if there is one.
     pub fn block_at(&self, data: usize) -> Option<BlockInfo> {
         self.blocks().find(|b| b.data == data)

@@ -4,6 +4,7 @@
 //! Tokens are made one at a time, as the parser asks for them, so that the first problem in
 //! the text is the one reported: a stray character on line 9 never hides a mistake on line 2.
 
+use alloc::format;
 use alloc::string::ToString;
 
 use super::error::ScriptError;
@@ -29,6 +30,14 @@ pub(super) enum Kind<'a> {
     Number(&'a str),
     Open,
     Close,
+    /// `[`, as in `a[3] = 0x41`.
+    OpenBracket,
+    /// `]`.
+    CloseBracket,
+    /// A string literal, quotes included: `"hello"`. Its escapes are read by the parser.
+    Str(&'a str),
+    /// A character literal, quotes included: `'A'`.
+    Char(&'a str),
     Comma,
     Equals,
     Minus,
@@ -147,6 +156,44 @@ impl<'a> Lexer<'a> {
             Some('\n') => Kind::LineEnd,
             Some('(') => Kind::Open,
             Some(')') => Kind::Close,
+            Some('[') => Kind::OpenBracket,
+            Some(']') => Kind::CloseBracket,
+            Some(quote @ ('"' | '\'')) => {
+                // To the closing quote on the same line; a backslash escapes the next character.
+                loop {
+                    match self.peek() {
+                        None | Some('\n') => {
+                            let what = if quote == '"' { "string" } else { "character" };
+                            return Err(ScriptError {
+                                line: start.line,
+                                column: start.column,
+                                message: format!(
+                                    "this {what} is never closed: it starts with {quote} and \
+                                     must end with {quote} on the same line"
+                                ),
+                            });
+                        }
+                        Some('\\') => {
+                            self.bump();
+                            if self.peek().is_some_and(|c| c != '\n') {
+                                self.bump();
+                            }
+                        }
+                        Some(c) => {
+                            self.bump();
+                            if c == quote {
+                                break;
+                            }
+                        }
+                    }
+                }
+                let text = &self.src[start.offset..self.pos.offset];
+                if quote == '"' {
+                    Kind::Str(text)
+                } else {
+                    Kind::Char(text)
+                }
+            }
             Some(',') => Kind::Comma,
             Some('=') => Kind::Equals,
             Some('-') => Kind::Minus,

@@ -12,13 +12,22 @@
 //! f = calloc(4, 8)
 //! malloc(16)           // an allocation need not be named
 //! free(0x00120040)     // an address, in hex or decimal: the heap refuses it unless it is a block
+//! strcpy(d, "hello")   // writes: the text and its NUL,
+//! memset(f, 'A', 32)   // 32 bytes of 'A' (0x41),
+//! d[3] = 0x41          // one byte,
+//! memcpy(f, d, 8)      // 8 bytes copied from d to f
 //! ```
 //!
 //! # The language
 //!
 //! - A statement is a call, `malloc(size)`, `calloc(count, size)`, `realloc(pointer, size)` or
-//!   `free(pointer)`, optionally assigned to a name: `a = malloc(16)`, `a = realloc(a, 32)`.
+//!   `free(pointer)`, or a write (below), the first three optionally assigned to a name: `a = malloc(16)`, `a = realloc(a, 32)`.
 //!   `free` returns nothing, so it cannot be assigned.
+//! - A write is `strcpy(pointer, "text")`, `memset(pointer, byte, count)`,
+//!   `memcpy(pointer, source, count)` or `name[index] = byte`; none is assigned. A byte is a
+//!   number from 0 to 255 or a character literal (`'A'`, `'\0'`); text is in double quotes.
+//!   Both read the escapes `\n`, `\t`, `\r`, `\0`, `\\`, `\"`, `\'` and `\xNN` (`00` to
+//!   `7f`); other characters stand for their UTF-8 bytes.
 //! - Statements end with `;` or a line break. Empty statements (`;;`, blank lines) are fine.
 //!   Within a statement, spaces and tabs are free; a line break is not (it ends the
 //!   statement), except inside a `/* */` comment — but a comment that spans lines ends a line,
@@ -63,4 +72,4 @@ mod script;
 
 pub use error::ScriptError;
 pub use parse::parse;
-pub use script::{format, Ptr, Scenario, Step, Stmt};
+pub use script::{byte_literal, format, string_literal, Ptr, Scenario, Step, Stmt};

@@ -35,7 +35,7 @@ pub fn parse(src: &str) -> Result<Scenario, ScriptError> {
     let mut assigned: BTreeSet<&str> = BTreeSet::new();
     let mut steps = Vec::new();
     while let Some(parsed) = parser.statement()? {
-        if let Some((name, at)) = parsed.uses {
+        for &(name, at) in &parsed.uses {
             if !assigned.contains(name) {
                 return Err(unassigned(name, at, &assigned, parser));
             }
@@ -87,7 +87,7 @@ fn unassigned(name: &str, at: Pos, assigned: &BTreeSet<&str>, mut rest: Parser<'
 struct Parsed<'a> {
     step: Step,
     assigns: Option<&'a str>,
-    uses: Option<(&'a str, Pos)>,
+    uses: Vec<(&'a str, Pos)>,
 }
 
 /// Why a number token is not a number the script accepts.
@@ -211,6 +211,9 @@ impl<'a> Parser<'a> {
         };
 
         let next = self.peek()?;
+        if next.kind == Kind::OpenBracket && Function::from_name(word).is_none() {
+            return self.store(word, first).map(Some);
+        }
         let (name, function, function_token) = match next.kind {
             Kind::Open => (None, word, first),
             Kind::Equals => {
@@ -233,6 +236,15 @@ impl<'a> Parser<'a> {
                         &callee,
                     ));
                 };
+                if let Some(f) = Function::from_name(function).filter(|f| f.writes()) {
+                    return Err(self.error(
+                        &callee,
+                        format!(
+                            "{f} writes into memory and its result is not kept here: write \
+                             {f}(...) on its own, without '{after}'"
+                        ),
+                    ));
+                }
                 if function == "free" {
                     return Err(self.error(
                         &callee,
@@ -276,7 +288,8 @@ impl<'a> Parser<'a> {
 
         let Some(f) = Function::from_name(function) else {
             let mut message = format!(
-                "unknown function '{}': the functions are malloc, calloc, realloc and free",
+                "unknown function '{}': the functions are malloc, calloc, realloc, free, \
+                 strcpy, memset and memcpy",
                 quote(function)
             );
             if let Some(close) = closest_function(function) {
@@ -287,7 +300,7 @@ impl<'a> Parser<'a> {
         self.take()?; // the `(`
 
         let mut call = format!("{function}(");
-        let mut uses = None;
+        let mut uses = Vec::new();
         let stmt = match f {
             Function::Malloc => {
                 let size = self.number(&mut call, Quantity::Size)?;
@@ -310,7 +323,7 @@ impl<'a> Parser<'a> {
             }
             Function::Realloc => {
                 let (ptr, used) = self.pointer(&mut call)?;
-                uses = used;
+                uses.extend(used);
                 self.comma(&mut call, f)?;
                 let size = self.number(&mut call, Quantity::Size)?;
                 self.close(&call, f)?;
@@ -322,9 +335,38 @@ impl<'a> Parser<'a> {
             }
             Function::Free => {
                 let (ptr, used) = self.pointer(&mut call)?;
-                uses = used;
+                uses.extend(used);
                 self.close(&call, f)?;
                 Stmt::Free { ptr }
+            }
+            Function::Strcpy => {
+                let (ptr, used) = self.pointer(&mut call)?;
+                uses.extend(used);
+                self.comma(&mut call, f)?;
+                let text = self.string(&mut call)?;
+                self.close(&call, f)?;
+                Stmt::Strcpy { ptr, text }
+            }
+            Function::Memset => {
+                let (ptr, used) = self.pointer(&mut call)?;
+                uses.extend(used);
+                self.comma(&mut call, f)?;
+                let byte = self.byte(&mut call)?;
+                self.comma(&mut call, f)?;
+                let count = self.number(&mut call, Quantity::Size)?;
+                self.close(&call, f)?;
+                Stmt::Memset { ptr, byte, count }
+            }
+            Function::Memcpy => {
+                let (ptr, used) = self.pointer(&mut call)?;
+                uses.extend(used);
+                self.comma(&mut call, f)?;
+                let (src, used) = self.pointer(&mut call)?;
+                uses.extend(used);
+                self.comma(&mut call, f)?;
+                let count = self.number(&mut call, Quantity::Size)?;
+                self.close(&call, f)?;
+                Stmt::Memcpy { ptr, src, count }
             }
         };
         let end = self.last_end;
@@ -348,6 +390,105 @@ impl<'a> Parser<'a> {
             assigns: name,
             uses,
         }))
+    }
+
+    /// `name[index] = byte`, from the `[` on (`name` and `first` are taken).
+    fn store(&mut self, name: &'a str, first: Token<'a>) -> Result<Parsed<'a>, ScriptError> {
+        self.take()?; // the `[`
+        let mut call = format!("{}[", quote(name));
+        let index = self.number(&mut call, Quantity::Size)?;
+        let close = self.peek()?;
+        if close.kind != Kind::CloseBracket {
+            return Err(self.expected("']'", &call, &close));
+        }
+        self.take()?;
+        call.push(']');
+        let equals = self.peek()?;
+        if equals.kind != Kind::Equals {
+            return Err(self.expected("'=' and a byte, as in 'a[3] = 0x41'", &call, &equals));
+        }
+        self.take()?;
+        call.push_str(" = ");
+        let byte = self.byte(&mut call)?;
+        let end = self.last_end;
+        let after = self.peek()?;
+        if !matches!(after.kind, Kind::Semicolon | Kind::LineEnd | Kind::End) {
+            return Err(self.expected("';' or a new line", &call, &after));
+        }
+        Ok(Parsed {
+            step: Step {
+                line: first.start.line,
+                column: first.start.column,
+                span: first.start.offset..end.offset,
+                stmt: Stmt::Store {
+                    ptr: Ptr::Name(name.to_string()),
+                    index,
+                    byte,
+                },
+            },
+            assigns: None,
+            uses: alloc::vec![(name, first.start)],
+        })
+    }
+
+    /// A byte argument: a number from 0 to 255, or a character literal. Appends its text.
+    fn byte(&mut self, call: &mut String) -> Result<u8, ScriptError> {
+        let token = self.peek()?;
+        let value = match token.kind {
+            Kind::Char(text) => {
+                let bytes = unescape(&text[1..text.len() - 1])
+                    .map_err(|message| self.error(&token, message))?;
+                match bytes.as_slice() {
+                    [b] => *b,
+                    _ => {
+                        return Err(self.error(
+                            &token,
+                            format!(
+                                "{} is not one byte: a character literal holds one ASCII \
+                                 character, such as 'A' or '\\0'",
+                                quote(text)
+                            ),
+                        ))
+                    }
+                }
+            }
+            Kind::Number(text) => {
+                let value = self.number_token(&token, text, Quantity::Byte)?;
+                u8::try_from(value).map_err(|_| {
+                    self.error(
+                        &token,
+                        format!("'{}' is not a byte: a byte is 0 to 255 (0xff)", quote(text)),
+                    )
+                })?
+            }
+            Kind::Minus => return Err(self.negative(&token, call, Quantity::Byte)),
+            _ => {
+                return Err(self.expected(
+                    "a byte (0 to 255, or a character such as 'A')",
+                    call,
+                    &token,
+                ))
+            }
+        };
+        self.take()?;
+        call.push_str(&crate::scenario::script::byte_literal(value));
+        Ok(value)
+    }
+
+    /// A string argument, `"text"`, its escapes read. Appends its text.
+    fn string(&mut self, call: &mut String) -> Result<String, ScriptError> {
+        let token = self.peek()?;
+        let Kind::Str(text) = token.kind else {
+            return Err(self.expected("text in double quotes, such as \"hello\"", call, &token));
+        };
+        let bytes =
+            unescape(&text[1..text.len() - 1]).map_err(|message| self.error(&token, message))?;
+        // `unescape` makes UTF-8: the text was, and `\x` escapes are ASCII.
+        let value = String::from_utf8(bytes)
+            .map_err(|_| self.error(&token, "the text is not valid UTF-8".to_string()))?;
+        self.take()?;
+        call.push_str(&quote(text));
+        Ok(value)
     }
 
     /// A size or count argument. Appends its text to `call`.
@@ -496,10 +637,61 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// The bytes of a string or character literal's inside, its escapes read: `\n`, `\t`, `\r`,
+/// `\0`, `\\`, `\"`, `\'` and `\xNN` (an ASCII byte, up to `\x7f`). Any other character
+/// stands for its UTF-8 bytes.
+fn unescape(inside: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(inside.len());
+    let mut chars = inside.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            let mut buf = [0; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            continue;
+        }
+        let byte = match chars.next() {
+            Some('n') => b'\n',
+            Some('t') => b'\t',
+            Some('r') => b'\r',
+            Some('0') => 0,
+            Some('\\') => b'\\',
+            Some('"') => b'"',
+            Some('\'') => b'\'',
+            Some('x') => {
+                let hex: String = chars.by_ref().take(2).collect();
+                match u8::from_str_radix(&hex, 16) {
+                    Ok(b) if hex.len() == 2 && b < 0x80 => b,
+                    _ => {
+                        return Err(format!(
+                            "'\\x{}' is not an escape the playground reads: write \\x and two \
+                             hex digits from 00 to 7f, such as \\x41",
+                            quote(&hex)
+                        ))
+                    }
+                }
+            }
+            Some(other) => {
+                return Err(format!(
+                    "'\\{}' is not an escape the playground reads: the escapes are \\n, \\t, \\r, \
+                     \\0, \\\\, \\\", \\' and \\xNN",
+                    other.escape_debug()
+                ))
+            }
+            None => return Err("a backslash ends the text: write \\\\ for a backslash".to_string()),
+        };
+        out.push(byte);
+    }
+    Ok(out)
+}
+
 /// A token as a message names it.
 fn describe(token: &Token<'_>) -> String {
     match token.kind {
-        Kind::Name(text) | Kind::Number(text) => format!("'{}'", quote(text)),
+        Kind::Name(text) | Kind::Number(text) | Kind::Str(text) | Kind::Char(text) => {
+            format!("'{}'", quote(text))
+        }
+        Kind::OpenBracket => "'['".to_string(),
+        Kind::CloseBracket => "']'".to_string(),
         Kind::Stray(text) => format!("'{}'", text.escape_debug()),
         Kind::Open => "'('".to_string(),
         Kind::Close => "')'".to_string(),

@@ -75,6 +75,40 @@ pub enum Stmt {
         /// The block to free.
         ptr: Ptr,
     },
+    /// `strcpy(ptr, "text")`: the text's bytes (UTF-8) and a terminating NUL, written at `ptr`.
+    Strcpy {
+        /// Where the bytes go.
+        ptr: Ptr,
+        /// The text, escapes read (`\n`, `\0`, `\x41` …).
+        text: String,
+    },
+    /// `memset(ptr, byte, count)`: `count` copies of `byte` from `ptr` on.
+    Memset {
+        /// Where the bytes go.
+        ptr: Ptr,
+        /// The byte written.
+        byte: u8,
+        /// How many.
+        count: u32,
+    },
+    /// `ptr[index] = byte`: one byte, `index` bytes after `ptr`.
+    Store {
+        /// The block written into.
+        ptr: Ptr,
+        /// Bytes after `ptr`.
+        index: u32,
+        /// The byte written.
+        byte: u8,
+    },
+    /// `memcpy(ptr, src, count)`: `count` bytes from `src` to `ptr`.
+    Memcpy {
+        /// Where the bytes go.
+        ptr: Ptr,
+        /// Where they come from.
+        src: Ptr,
+        /// How many.
+        count: u32,
+    },
 }
 
 impl Stmt {
@@ -84,14 +118,24 @@ impl Stmt {
             Stmt::Malloc { name, .. } | Stmt::Calloc { name, .. } | Stmt::Realloc { name, .. } => {
                 name.as_deref()
             }
-            Stmt::Free { .. } => None,
+            Stmt::Free { .. }
+            | Stmt::Strcpy { .. }
+            | Stmt::Memset { .. }
+            | Stmt::Store { .. }
+            | Stmt::Memcpy { .. } => None,
         }
     }
 
-    /// The pointer this statement takes, for `realloc` and `free`.
+    /// The pointer this statement takes: the block `realloc` and `free` are given, or where a
+    /// write goes.
     pub fn ptr(&self) -> Option<&Ptr> {
         match self {
-            Stmt::Realloc { ptr, .. } | Stmt::Free { ptr } => Some(ptr),
+            Stmt::Realloc { ptr, .. }
+            | Stmt::Free { ptr }
+            | Stmt::Strcpy { ptr, .. }
+            | Stmt::Memset { ptr, .. }
+            | Stmt::Store { ptr, .. }
+            | Stmt::Memcpy { ptr, .. } => Some(ptr),
             Stmt::Malloc { .. } | Stmt::Calloc { .. } => None,
         }
     }
@@ -131,11 +175,31 @@ impl fmt::Display for Ptr {
 impl fmt::Display for Stmt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = |x: u32| Arg::Number(u64::from(x));
-        let (function, args): (Function, [Arg<'_>; 2]) = match self {
-            Stmt::Malloc { size, .. } => (Function::Malloc, [n(*size), n(0)]),
-            Stmt::Calloc { count, size, .. } => (Function::Calloc, [n(*count), n(*size)]),
-            Stmt::Realloc { ptr, size, .. } => (Function::Realloc, [ptr.arg(), n(*size)]),
-            Stmt::Free { ptr } => (Function::Free, [ptr.arg(), n(0)]),
+        let text;
+        let byte;
+        let (function, args): (Function, [Arg<'_>; 3]) = match self {
+            Stmt::Malloc { size, .. } => (Function::Malloc, [n(*size), n(0), n(0)]),
+            Stmt::Calloc { count, size, .. } => (Function::Calloc, [n(*count), n(*size), n(0)]),
+            Stmt::Realloc { ptr, size, .. } => (Function::Realloc, [ptr.arg(), n(*size), n(0)]),
+            Stmt::Free { ptr } => (Function::Free, [ptr.arg(), n(0), n(0)]),
+            Stmt::Strcpy { ptr, text: t } => {
+                text = string_literal(t);
+                (Function::Strcpy, [ptr.arg(), Arg::Text(&text), n(0)])
+            }
+            Stmt::Memset {
+                ptr,
+                byte: b,
+                count,
+            } => {
+                byte = byte_literal(*b);
+                (Function::Memset, [ptr.arg(), Arg::Text(&byte), n(*count)])
+            }
+            Stmt::Memcpy { ptr, src, count } => {
+                (Function::Memcpy, [ptr.arg(), src.arg(), n(*count)])
+            }
+            Stmt::Store { ptr, index, byte } => {
+                return write!(f, "{ptr}[{index}] = {}", byte_literal(*byte));
+            }
         };
         let call = Call {
             assign: self.name(),
@@ -144,6 +208,37 @@ impl fmt::Display for Stmt {
         };
         call.fmt(f)
     }
+}
+
+/// A byte as a script writes it: a character literal for printable ASCII (`'A'`), else hex
+/// (`0x00`).
+pub fn byte_literal(byte: u8) -> String {
+    match byte {
+        b'\'' | b'\\' => alloc::format!("'\\{}'", byte as char),
+        0x20..=0x7e => alloc::format!("'{}'", byte as char),
+        _ => alloc::format!("0x{byte:02x}"),
+    }
+}
+
+/// Text as a C string literal: `\"`, `\\`, `\n`, `\t`, other control characters as `\xNN`,
+/// everything else as it is. Reading it back gives the same text.
+pub fn string_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() && c.is_ascii() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Writes a scenario as canonical text: each statement on its own line (ending in a line

@@ -139,7 +139,8 @@ export function narrate(op: Operation, result: LabResult, context: Context): str
 function writing(op: Extract<Operation, { op: "strcpy" | "memset" | "store" | "memcpy" }>, result: LabResult): string {
   const w = result.written;
   if (!w) return "done";
-  const range = w.bytes === 1 ? `at ${hex(w.at)}` : `from ${hex(w.at)} to ${hex(w.at + w.bytes - 1)}`;
+  const span = (at: number): string => (w.bytes === 1 ? hex(at) : `${hex(at)}–${hex(at + w.bytes - 1)}`);
+  const range = `at ${span(w.at)}`;
   switch (op.op) {
     case "strcpy":
       return `writes ${bytes(w.bytes)}, the text's and its terminating NUL, ${range}`;
@@ -148,7 +149,7 @@ function writing(op: Extract<Operation, { op: "strcpy" | "memset" | "store" | "m
     case "store":
       return `writes the byte ${byteText(Number(op.byte))} ${range}`;
     case "memcpy":
-      return `copies ${bytes(w.bytes)} from ${hex(Number(op.src))} ${range}`;
+      return `copies ${bytes(w.bytes)} from ${span(Number(op.src))} to ${span(w.at)}`;
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The controls' markup, written once: the operation forms (malloc, calloc, realloc, free, the
- * allocator and its options, reset) and the timeline bar (first, back, play, forward, last, the
+ * writes into a block, the allocator and its options, the checks, reset) and the timeline bar (first, back, play, forward, last, the
  * scrubber, speed, undo and redo). The page puts it in place of index.html's
  * `<div data-template="controls">` (main.ts); each `<brk-playground>` puts it in its shadow root
  * (element.ts). Its ids are what the panels find (controls.ts, timebar.ts, keys.ts) and what
@@ -57,6 +57,17 @@ function operations(page: boolean): string {
       <span class="call">(<input id="free-address" autocomplete="off" placeholder="0x…" size="${size(11, 10)}" aria-label="free address" />)</span>
       <button type="submit">free</button>${hint("or click a block")}
     </form>
+    <form id="write-form" class="op write" aria-label="Write into a block">
+      <label for="write-op" class="sr-only">write with</label>
+      <select id="write-op" title="How to write: C's strcpy, memset, p[i] = byte, or memcpy">
+        <option value="strcpy">strcpy</option>
+        <option value="memset">memset</option>
+        <option value="store">p[i] =</option>
+        <option value="memcpy">memcpy</option>
+      </select>
+      <span class="call"><span data-write="strcpy memset memcpy">(</span><input id="write-address" autocomplete="off" placeholder="0x… or a" size="${size(10, 8)}" aria-label="where to write: an address or a name" /><span data-write="store">[<input id="write-index" inputmode="numeric" autocomplete="off" value="0" size="3" aria-label="index" />] =</span><span data-write="strcpy">, "<input id="write-text" autocomplete="off" value="hello" size="${size(10, 7)}" aria-label="text to copy (a NUL is added)" />"</span><span data-write="memcpy">, <input id="write-src" autocomplete="off" placeholder="0x… or b" size="${size(10, 8)}" aria-label="where to copy from: an address or a name" /></span><span data-write="memset store">${" "}<input id="write-byte" autocomplete="off" value="'A'" size="4" aria-label="byte: 0 to 255, 0x41 or 'A'" /></span><span data-write="memset memcpy">, <input id="write-count" inputmode="numeric" autocomplete="off" value="8" size="4" aria-label="count of bytes" /></span><span data-write="strcpy memset memcpy">)</span></span>
+      <button type="submit">write</button>${hint("into the selected block", "write-hint")}
+    </form>
     <div class="allocator">
       <label for="allocator">Allocator</label>
       <select id="allocator"></select>
@@ -66,6 +77,11 @@ function operations(page: boolean): string {
         <label title="Merge a freed block with free neighbours"><input type="checkbox" id="opt-coalesce" /> coalesce</label>
         <label title="Give the whole free end of the heap back, not only the last block"><input type="checkbox" id="opt-trim" /> trim</label>
       </fieldset>
+      <label for="opt-checks">Checks</label>
+      <select id="opt-checks" title="On: free, realloc and the writes are checked, and a mistake is refused. Off: nothing is checked, as in C, and the heap really breaks">
+        <option value="on">on</option>
+        <option value="off">off — as C does</option>
+      </select>
       <button type="button" id="reset">${page ? "Reset heap" : "Reset"}</button>
     </div>
   </section>`;

@@ -365,12 +365,13 @@ export class App implements Host {
 
   /**
    * Opens a session (from a link, a file, the history): a new heap with its options, every step
-   * run once to narrate it, then the heap brought to the session's position. Undoable.
+   * run once to narrate it, then the heap brought to the session's position. Undoable (unless
+   * `remember` is false: it then replaces what was loaded last as one edit).
    * Throws, changing nothing, if the allocator refuses the options.
    */
-  load(session: Session): void {
+  load(session: Session, remember = true): void {
     this.pause();
-    this.#apply(session, null, true);
+    this.#apply(session, null, remember);
   }
 
   /**

@@ -16,6 +16,10 @@
  * - `script`: a scenario script; the element's text content is used when it is absent.
  * - `preset` (`seed` or `default`), `policy` (`first-fit`, `best-fit`, …), `split`, `coalesce`,
  *   `trim` (present means on; `="false"` means off): the allocator. Without any, the seed.
+ * - `checks`: `on` (the default: free, realloc and the writes are checked, and a mistake is
+ *   refused) or `off` (nothing is checked, as in C: the heap really breaks).
+ * - `lesson`: one of the lessons (lessons.ts: `overflow`, `use-after-free`, …), shown with its
+ *   explanation; its allocator, checks and script replace those attributes.
  * - `controls`: `full` (operations, allocator and timeline), `steps` (timeline only, the
  *   default) or `none` (the heap at `start-step`, with its narration).
  * - `start-step`: the step shown first (default 0; with `controls="none"`, the last).
@@ -28,6 +32,7 @@
 import { ALLOCATORS } from "./allocators";
 import { App } from "./app";
 import { Engine } from "./engine";
+import { LessonPanel } from "./lesson-panel";
 import { PANELS } from "./panels";
 import css from "./styles.css?inline";
 import { controlsMarkup } from "./template";
@@ -84,6 +89,12 @@ function optionsOf(el: HTMLElement): PlaygroundOptions {
     const value = el.getAttribute(key);
     if (value !== null) options[key] = value !== "false";
   }
+  const checks = el.getAttribute("checks");
+  if (checks !== null) {
+    const on = { on: true, true: true, "": true, off: false, false: false }[checks.trim().toLowerCase()];
+    if (on === undefined) throw new Error(`checks="${checks}": checks are "on" (the default) or "off" (as C does)`);
+    options.checks = on;
+  }
   // Options left unsaid are the preset's; without a preset, the seed's (the brief's allocator).
   return { preset: "seed", ...options };
 }
@@ -94,7 +105,7 @@ function controlsOf(el: HTMLElement): ControlsMode {
 }
 
 /** The element's attributes (embed.html takes the same as query parameters). */
-export const ATTRIBUTES = ["script", "preset", "policy", "split", "coalesce", "trim", "controls", "start-step", "height"] as const;
+export const ATTRIBUTES = ["script", "lesson", "preset", "policy", "split", "coalesce", "trim", "checks", "controls", "start-step", "height"] as const;
 
 /** The element. */
 export class BrkPlayground extends HTMLElement {
@@ -181,6 +192,7 @@ export class BrkPlayground extends HTMLElement {
       <div class="embed" part="frame">
         ${mode === "none" ? "" : controlsMarkup({ where: "element", operations: full, history: full })}
         <div id="error" class="error" role="alert" hidden></div>
+        <div id="lesson" class="lesson" hidden></div>
         <p id="narration" class="sentence" aria-live="polite" aria-atomic="true"></p>
         <div id="diagram" class="diagram" role="group" aria-label="The heap: blocks from the heap start to the break"></div>
         <p class="credit">brkalloc · a real allocator running in WebAssembly</p>
@@ -208,7 +220,14 @@ export class BrkPlayground extends HTMLElement {
     const app = new App(root, engine, { panels: PANELS, keys: mode === "none" ? null : this, maxHeight: () => this.#maxHeight(), minHeight: 130 });
     this.#app = app;
     const script = (this.getAttribute("script") ?? this.textContent ?? "").trim();
-    if (problem === null && script !== "") {
+    const lesson = this.getAttribute("lesson");
+    if (problem === null && lesson !== null) {
+      try {
+        app.panel(LessonPanel)?.open(app, lesson.trim(), this.#startStep());
+      } catch (e) {
+        problem = `lesson="${lesson}": ${e instanceof Error ? e.message : String(e)}. Nothing was run.`;
+      }
+    } else if (problem === null && script !== "") {
       const parsed = app.loadScript(script, this.#startStep());
       if (parsed) problem = `The script was not run: ${parsed.message}`;
     }

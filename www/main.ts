@@ -9,6 +9,7 @@ import { App } from "./app";
 import { BytesPanel } from "./bytes";
 import { ComparePanel } from "./compare";
 import { Engine } from "./engine";
+import { LessonPanel, lessonLinks } from "./lesson-panel";
 import { bindExport } from "./export";
 import { LinkSync } from "./link";
 import { ListsPanel } from "./lists";
@@ -67,7 +68,21 @@ async function start(): Promise<void> {
     window.compare = app.panel(ComparePanel);
     const link = new LinkSync(app);
     window.link = link;
+    const links = document.getElementById("lesson-links");
+    if (links) lessonLinks(links);
     if (await link.open(location.hash)) app.history.clear();
+    else {
+      // ?lesson=NAME opens a lesson (a link to a session, #s=…, comes first).
+      const lesson = new URLSearchParams(location.search).get("lesson");
+      if (lesson !== null) {
+        try {
+          app.panel(LessonPanel)?.open(app, lesson);
+          app.history.clear();
+        } catch (e) {
+          app.showError(`The lesson could not be opened: ${e instanceof Error ? e.message : String(e)}.`);
+        }
+      }
+    }
     const statusEl = byId<HTMLElement>("share-status");
     let statusTimer = 0;
     const status = (message: string): void => {

@@ -10,8 +10,9 @@
 import { Controls } from "./controls";
 import { ErrorBox } from "./error-box";
 import { Keys } from "./keys";
+import { LessonPanel } from "./lesson-panel";
 import { NarrationPanel } from "./narration-panel";
 import type { PanelFactory } from "./panel";
 import { Timebar } from "./timebar";
 
-export const PANELS: readonly PanelFactory[] = [Controls.mount, Timebar.mount, Keys.mount, ErrorBox.mount, NarrationPanel.mount];
+export const PANELS: readonly PanelFactory[] = [Controls.mount, Timebar.mount, Keys.mount, ErrorBox.mount, LessonPanel.mount, NarrationPanel.mount];

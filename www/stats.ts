@@ -6,6 +6,7 @@
  * this panel only writes them out.
  */
 
+import { FIELD, type Layout } from "./engine";
 import { bytes, count, hex, pageSize, percent, shortBytes } from "./format";
 import type { Mount, Panel, View } from "./panel";
 
@@ -21,6 +22,7 @@ const rows = (): [key: string, label: string, hint: string][] => [
   ["brk", "Break", "sbrk(0): the end of the heap"],
   ["pages", "Pages grown", `${pageSize()} pages obtained with memory.grow; they are never given back`],
   ["spare", "Spare before memory.grow", "How far the break can rise inside the pages already grown"],
+  ["leaked", "Leaked", "At the end of a scenario: used blocks no pointer the script still holds refers to, which can never be freed"],
 ];
 
 /** The stats panel. */
@@ -48,7 +50,7 @@ export class StatsPanel implements Panel {
     root.append(dl);
   }
 
-  update({ layout, totals: st }: View): void {
+  update({ layout, totals: st, leaked, steps, position }: View): void {
     const heapBytes = st.extent || 1;
     this.#set("blocks", `${count(st.blocks, "block")}${st.freeBlocks ? ` · ${st.freeBlocks} free` : ""}`);
     this.#set("used", bytes(st.used));
@@ -60,10 +62,34 @@ export class StatsPanel implements Panel {
     this.#set("brk", hex(layout.brk));
     this.#set("pages", `${layout.pagesGrown} × ${pageSize()}`);
     this.#set("spare", shortBytes(Math.max(0, layout.limit - layout.brk)));
+    const atEnd = steps.length > 0 && position === steps.length;
+    this.#set("leaked", leakText(layout, leaked, atEnd));
+    // For tests and tutorial authors: the figures as numbers, at the end of the steps.
+    const cell = this.#cells.get("leaked")!;
+    cell.dataset.blocks = atEnd ? String(leaked.size) : "";
+    cell.dataset.bytes = atEnd ? String(leakedBytes(layout, leaked)) : "";
   }
 
   #set(key: string, text: string): void {
     const cell = this.#cells.get(key)!;
     if (cell.textContent !== text) cell.textContent = text;
   }
+}
+
+/** The leaked blocks and their data bytes ("—" before the end of the steps, where nothing is counted yet). */
+function leakText(layout: Layout, leaked: ReadonlySet<number>, atEnd: boolean): string {
+  if (!atEnd) return "—";
+  if (leaked.size === 0) return "none";
+  return `${count(leaked.size, "block")} · ${bytes(leakedBytes(layout, leaked))}`;
+}
+
+/** The data bytes of the leaked blocks. */
+function leakedBytes(layout: Layout, leaked: ReadonlySet<number>): number {
+  let sum = 0;
+  const t = layout.table;
+  for (let i = 0; i < layout.count; i++) {
+    const o = i * layout.stride;
+    if (leaked.has(t[o + FIELD.data]!)) sum += t[o + FIELD.size]!;
+  }
+  return sum;
 }

@@ -1,0 +1,160 @@
+/**
+ * The lessons: the classic heap bugs, each a short scenario on the allocator that shows it best
+ * (checks off where the mistake needs them) with two or three sentences on what happens. The
+ * page offers them in its Lessons menu (`?lesson=NAME`), `<brk-playground lesson="NAME">` and
+ * `embed.html?lesson=NAME` show one, and tutorial.html shows them all.
+ *
+ * What each text says is what the allocator does with its script: tests/lab.test.mjs checks
+ * every outcome through the page's data-* contract.
+ */
+
+import type { App } from "./app";
+import { readScenario } from "./engine";
+import { scenarioSteps } from "./scenario";
+import type { Options } from "./types";
+
+/** One lesson. */
+export interface Lesson {
+  /** Its name in links and attributes: `?lesson=overflow`. */
+  name: string;
+  title: string;
+  /** The allocator and the checks it runs with. */
+  options: Options;
+  /**
+   * The scenario. `{a + 8}` stands for an address the script cannot name (8 bytes into the
+   * block `a` holds): it is written in once the steps before it have run.
+   */
+  script: string;
+  /** Two or three sentences: what the mistake is, what the heap does, what C would run into. */
+  text: string;
+}
+
+const SEED: Options = { policy: "first-fit", split: false, coalesce: false, trim: false, checks: false };
+const SEGREGATED: Options = { policy: "segregated", split: true, coalesce: true, trim: true, checks: false };
+
+export const LESSONS: readonly Lesson[] = [
+  {
+    name: "overflow",
+    title: "Overflow into the next header",
+    options: SEED,
+    script: `// a holds 16 bytes; memset writes 24
+a = malloc(16)
+b = malloc(16)
+memset(a, 'A', 24)   // a's 16 bytes, then the 8 bytes of b's header
+c = malloc(8)        // malloc walks the chain through b's header`,
+    text:
+      "a has room for 16 bytes, and memset writes 24: the last 8 land on the header of the block after it, " +
+      "so b's size, flags and next now read 0x41414141. The allocator trusts its headers: the next malloc " +
+      "that walks the chain reads them as they are.",
+  },
+  {
+    name: "use-after-free",
+    title: "Use after free",
+    options: SEGREGATED,
+    script: `// the segregated allocator keeps a free block's list links in its data
+a = malloc(16)
+b = malloc(16)
+free(a)
+strcpy(a, "dangling")   // a still holds the address: it writes into the free block
+c = malloc(16)          // takes a's block off its list, and its next link with it
+d = malloc(16)`,
+    text:
+      "After free(a), a still holds the block's address, but the block is the allocator's again: the segregated " +
+      "allocator keeps the links of its free list in the first bytes of the data. strcpy through a writes over " +
+      "those links, and the next mallocs of that size follow them.",
+  },
+  {
+    name: "double-free",
+    title: "Double free: one block, two owners",
+    options: SEGREGATED,
+    script: `a = malloc(16)
+b = malloc(16)
+free(a)
+free(a)         // a second time: the block goes on its list twice
+c = malloc(16)
+d = malloc(16)  // the same address as c`,
+    text:
+      "Freeing a twice puts its block on the size class's list twice. The next two mallocs of that size both " +
+      "take it: c and d are one block, and whatever the program writes through one it reads through the other.",
+  },
+  {
+    name: "interior-free",
+    title: "Freeing a pointer into the middle of a block",
+    options: SEED,
+    script: `a = malloc(32)
+b = malloc(16)
+free({a + 16})   // not an address malloc returned: 16 bytes into a
+c = malloc(8)`,
+    text:
+      "free takes the 8 bytes before the pointer for a header. Given an address inside a's data, it reads a's " +
+      "data as a header and marks it free: the chain it walks no longer says what is there.",
+  },
+  {
+    name: "off-by-one",
+    title: "Off by one: the terminating NUL",
+    options: SEED,
+    script: `a = malloc(16)
+b = malloc(16)
+strcpy(a, "sixteen chars!!!")   // 16 characters and a NUL: 17 bytes
+c = malloc(16)`,
+    text:
+      "strcpy copies the text and its terminating NUL: 16 characters need 17 bytes. The one byte too many is the " +
+      "lowest byte of b's header, its size and flags, which become 0.",
+  },
+  {
+    name: "leak",
+    title: "A leak",
+    options: { ...SEED, checks: true },
+    script: `a = malloc(32)
+b = malloc(16)
+a = malloc(64)   // a now points elsewhere: nothing refers to the first block
+free(b)`,
+    text:
+      "Assigning a new block to a drops the only pointer to the first one. Nothing is broken and nothing is " +
+      "checked, but that block can never be freed: at the end of the scenario it is marked leaked, and the stats " +
+      "count its bytes.",
+  },
+];
+
+/** The lesson called `name`; an Error that lists the lessons when there is none. */
+export function lessonNamed(name: string): Lesson {
+  const lesson = LESSONS.find((l) => l.name === name);
+  if (!lesson) {
+    throw new Error(`there is no lesson "${name}": the lessons are ${LESSONS.map((l) => l.name).join(", ")}`);
+  }
+  return lesson;
+}
+
+/** `{a + 8}` in a lesson's script: the address `a` holds, plus 8. */
+const PLACEHOLDER = /\{\s*([A-Za-z_]\w*)\s*\+\s*(\d+)\s*\}/g;
+
+/**
+ * Opens `lesson` in `app` at `position` (default: before the first step), as one edit: its
+ * allocator and checks, its steps. Addresses written `{a + 8}` are filled in from a first run of
+ * the statements before them. Throws a readable Error if the script does not parse.
+ */
+export function openLesson(app: App, lesson: Lesson, position = 0): void {
+  const parse = (text: string) => scenarioSteps(readScenario(text));
+  let script = lesson.script;
+  let remember = true;
+  for (let m = PLACEHOLDER.exec(script); m; m = PLACEHOLDER.exec(script)) {
+    // Run what comes before the line that needs the address, then read where the name points.
+    const lineStart = script.lastIndexOf("\n", m.index) + 1;
+    const before = parse(script.slice(0, lineStart));
+    app.load({ options: lesson.options, steps: before, position: before.length }, remember);
+    remember = false;
+    const [, name, offset] = m;
+    const held = [...app.view.names].find(([, names]) => names.some((n) => n.name === name))?.[0];
+    if (held === undefined) throw new Error(`lesson ${lesson.name}: ${name} holds no address before line ${script.slice(0, lineStart).split("\n").length}`);
+    const address = `0x${(held + Number(offset)).toString(16).padStart(8, "0")}`;
+    script = script.slice(0, m.index) + address + script.slice(m.index + m[0].length);
+    PLACEHOLDER.lastIndex = 0;
+  }
+  const steps = parse(script);
+  app.load({ options: lesson.options, steps, position: Math.max(0, Math.min(position, steps.length)) }, remember);
+}
+
+/** The lesson's script as it reads, `{a + 16}` written as C would: `a + 16`. */
+export function lessonSource(lesson: Lesson): string {
+  return lesson.script.replace(PLACEHOLDER, (_, name: string, offset: string) => `${name} + ${offset}`);
+}

@@ -32,6 +32,8 @@ interface Row {
   base: Base | null;
   failed: string | null;
   el: HTMLElement;
+  /** Its heap was made with other options (checks): replayed from the start. */
+  stale: boolean;
 }
 
 export class ComparePanel implements Panel {
@@ -39,8 +41,8 @@ export class ComparePanel implements Panel {
   readonly #choices: HTMLElement;
   readonly #rows: HTMLElement;
   readonly #list: Row[] = [];
-  /** The page's steps, position and base, as the last view had them. */
-  #view: Pick<View, "steps" | "position" | "base"> = { steps: [], position: 0, base: null };
+  /** The page's steps, position, base and options, as the last view had them. */
+  #view: Pick<View, "steps" | "position" | "base"> & { checks: boolean } = { steps: [], position: 0, base: null, checks: true };
   #pending = 0;
   #creating: Promise<void> | null = null;
 
@@ -72,7 +74,8 @@ export class ComparePanel implements Panel {
 
   /** Follows the page's timeline (once the panel is open, a frame later). */
   update(view: View): void {
-    this.#view = view;
+    // Every heap side by side checks as the page's does: with checks off, each breaks its own way.
+    this.#view = { steps: view.steps, position: view.position, base: view.base, checks: view.options.checks };
     this.#schedule();
   }
 
@@ -107,10 +110,10 @@ export class ComparePanel implements Panel {
     if (missing.length) {
       this.#creating = (async () => {
         for (const id of missing) {
-          const options = ALLOCATORS.find((a) => a.id === id)!.options;
+          const options = { ...ALLOCATORS.find((a) => a.id === id)!.options, checks: this.#view.checks };
           const el = document.createElement("div");
           el.className = "compare-row";
-          this.#list.push({ id, options, engine: await Engine.create(options), timeline: new Timeline(), base: null, failed: null, el });
+          this.#list.push({ id, options, engine: await Engine.create(options), timeline: new Timeline(), base: null, failed: null, el, stale: false });
         }
       })();
       await this.#creating;
@@ -120,16 +123,23 @@ export class ComparePanel implements Panel {
     }
     this.#rows.replaceChildren(...this.#list.map((r) => r.el));
 
-    const { steps, position, base } = this.#view;
+    const { steps, position, base, checks } = this.#view;
     const specs = steps.map((s) => s.spec);
-    for (const row of this.#list) this.#replay(row, specs, position, base);
+    for (const row of this.#list) {
+      if (row.options.checks !== checks) {
+        row.options = { ...row.options, checks };
+        row.stale = true;
+      }
+      this.#replay(row, specs, position, base);
+    }
     this.#draw();
   }
 
   /** Brings `row` to `position` of `specs`, on `base`: forward where it can, else from the start. */
   #replay(row: Row, specs: StepSpec[], position: number, base: Base | null): void {
     const t = row.timeline;
-    let same = row.base === base && t.steps.length <= specs.length;
+    let same = !row.stale && row.base === base && t.steps.length <= specs.length;
+    row.stale = false;
     for (let i = 0; same && i < t.steps.length; i++) same = t.steps[i]!.spec === specs[i];
     const reset = (): void => {
       row.engine.reset(row.options);
@@ -161,7 +171,9 @@ export class ComparePanel implements Panel {
       const layout = layouts[k]!;
       const st = row.engine.totals();
       const t = row.timeline;
-      const refused = t.steps.slice(0, t.position).filter((s) => !s.ok);
+      const done = t.steps.slice(0, t.position);
+      const refused = done.filter((s) => !s.ok);
+      const crashed = done.filter((s) => s.fault);
       const head = document.createElement("div");
       head.className = "compare-head";
       const name = document.createElement("strong");
@@ -177,12 +189,20 @@ export class ComparePanel implements Panel {
       ].join(" · ");
       head.append(name, figures);
       const parts: Node[] = [head];
-      if (row.failed || refused.length) {
+      if (row.failed || refused.length || crashed.length) {
         const note = document.createElement("p");
         note.className = "compare-note";
         note.textContent = row.failed
           ? `Not comparable: ${row.failed}.`
-          : `Refused here: ${refused.map((s) => `step ${t.steps.indexOf(s) + 1} (${s.text})`).join("; ")}`;
+          : (
+              [
+                [refused, "Refused here"],
+                [crashed, "Crashed here"],
+              ] as const
+            )
+              .filter(([list]) => list.length > 0)
+              .map(([list, what]) => `${what}: ${list.map((s) => `step ${t.steps.indexOf(s) + 1} (${s.text})`).join("; ")}`)
+              .join(". ");
         parts.push(note);
       }
       const picture = document.createElement("div");

@@ -37,18 +37,21 @@ export class LessonPanel implements Panel {
   }
 
   /**
-   * Opens the lesson called `name` in `app` at `position`, and shows it. Throws a readable
-   * Error (naming the lessons) for a name there is no lesson of; nothing changes then.
+   * Opens the lesson called `name` in `app` at `position`, and shows it; returns its script as
+   * run. Throws a readable Error (naming the lessons) for a name there is no lesson of; nothing
+   * changes then.
    */
-  open(app: Pick<App, "load" | "view">, name: string, position?: number): void {
+  open(app: App, name: string, position?: number): string {
     const lesson = lessonNamed(name);
     this.#opening = true;
+    let script: string;
     try {
-      openLesson(app as App, lesson, position);
+      script = openLesson(app, lesson, position);
     } finally {
       this.#opening = false;
     }
     this.#show(lesson);
+    return script;
   }
 
   update(view: View): void {

@@ -131,9 +131,10 @@ const PLACEHOLDER = /\{\s*([A-Za-z_]\w*)\s*\+\s*(\d+)\s*\}/g;
 /**
  * Opens `lesson` in `app` at `position` (default: before the first step), as one edit: its
  * allocator and checks, its steps. Addresses written `{a + 8}` are filled in from a first run of
- * the statements before them. Throws a readable Error if the script does not parse.
+ * the statements before them. Returns the script as run (those addresses written in). Throws a
+ * readable Error if the script does not parse.
  */
-export function openLesson(app: App, lesson: Lesson, position = 0): void {
+export function openLesson(app: App, lesson: Lesson, position = 0): string {
   const parse = (text: string) => scenarioSteps(readScenario(text));
   let script = lesson.script;
   let remember = true;
@@ -152,6 +153,7 @@ export function openLesson(app: App, lesson: Lesson, position = 0): void {
   }
   const steps = parse(script);
   app.load({ options: lesson.options, steps, position: Math.max(0, Math.min(position, steps.length)) }, remember);
+  return script;
 }
 
 /** The lesson's script as it reads, `{a + 16}` written as C would: `a + 16`. */

@@ -76,7 +76,10 @@ async function start(): Promise<void> {
       const lesson = new URLSearchParams(location.search).get("lesson");
       if (lesson !== null) {
         try {
-          app.panel(LessonPanel)?.open(app, lesson);
+          const script = app.panel(LessonPanel)?.open(app, lesson);
+          // The script box holds the lesson, to edit and run again.
+          const box = document.getElementById("script") as HTMLTextAreaElement | null;
+          if (box && script !== undefined) box.value = script;
           app.history.clear();
         } catch (e) {
           app.showError(`The lesson could not be opened: ${e instanceof Error ? e.message : String(e)}.`);

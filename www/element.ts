@@ -105,7 +105,7 @@ function controlsOf(el: HTMLElement): ControlsMode {
 }
 
 /** The element's attributes (embed.html takes the same as query parameters). */
-export const ATTRIBUTES = ["script", "lesson", "preset", "policy", "split", "coalesce", "trim", "checks", "controls", "start-step", "height"] as const;
+export const ATTRIBUTES = ["script", "preset", "policy", "split", "coalesce", "trim", "controls", "start-step", "height", "checks", "lesson"] as const;
 
 /** The element. */
 export class BrkPlayground extends HTMLElement {

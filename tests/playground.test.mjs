@@ -172,7 +172,7 @@ describe("seed versus the improved allocator on the same steps", () => {
     await page.selectOption("#allocator", "default");
     assert.deepEqual(await blocks(page), []);
     const options = await page.evaluate(() => window.playground.engine.options());
-    assert.deepEqual(options, { policy: "first-fit", split: true, coalesce: true, trim: true });
+    assert.deepEqual(options, { policy: "first-fit", split: true, coalesce: true, trim: true, checks: true });
     assert.equal(await page.isChecked("#opt-coalesce"), true);
   });
 });

@@ -325,7 +325,8 @@ export class Diagram implements Panel, DiagramWindow {
     this.#geometry = layOut(this.#layout, this.#scaleNow());
     const content = this.#geometry.rows * rowHeight(this.#rows);
     this.#plane.style.height = `${content}px`;
-    this.#broken.setAttribute("width", String(this.#width));
+    // (The width is not known while the diagram is not laid out: hidden, say.)
+    if (Number.isFinite(this.#width)) this.#broken.setAttribute("width", String(this.#width));
     this.#broken.setAttribute("height", String(content));
     // The viewport grows with the heap up to most of the window, then scrolls.
     const height = `${Math.round(Math.min(Math.max(Math.min(this.#minHeight, this.#maxHeight()), content + 24), this.#maxHeight()))}px`;

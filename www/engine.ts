@@ -277,6 +277,11 @@ export class Engine {
     return this.#playground.heapStart();
   }
 
+  /** The end of the pages the break owns in its current region. */
+  limit(): number {
+    return this.#playground.limit();
+  }
+
   /** The number of blocks (refreshes the layout table). */
   blockCount(): number {
     return this.#playground.layout();

@@ -305,6 +305,7 @@ function place(root, host, app) {
             names: e.dataset.names ?? "",
             corrupt: e.dataset.corrupt ?? null,
             leaked: e.dataset.leaked === "true",
+            inside: e.dataset.inside ?? "",
             header: Number(e.dataset.header),
           }))
           .sort((a, b) => a.address - b.address),
@@ -321,6 +322,49 @@ function place(root, host, app) {
 
 /** What each lesson must show, read through the contract (`p.at(k)`: the heap after step k). */
 const OUTCOMES = {
+  async overflow(p) {
+    const step3 = await p.at(3);
+    const [a, b] = step3.blocks;
+    assert.equal(a.corrupt, null, "a's own header is intact");
+    assert.ok(b.corrupt?.split(" ").includes("size") && b.corrupt.split(" ").includes("next"), `b's size and next are damaged: ${b.corrupt}`);
+    assert.equal(b.size, 0x41414140, "b's size is the 'A's memset wrote");
+    assert.equal(b.free, true, "b's flags now say FREE");
+    assert.deepEqual(step3.offheap.find((m) => m.kind === "next"), { address: 0x41414141, kind: "next", from: b.header }, "b's next is drawn to where it points, outside the heap");
+    assert.match(step3.narration.text, /^Step 3 \(line 4\): memset\(a, 'A', 24\): writes 24 bytes .* The header at 0x[0-9a-f]{8} now says size 0x41414140/);
+    const end = await p.at(Infinity);
+    assert.equal(end.blocks.length, 2, "no new block");
+    assert.equal(end.blocks[1].names, "b c", "malloc handed out b again: c and b are one block");
+  },
+  async "use-after-free"(p) {
+    const step4 = await p.at(4);
+    const a = step4.blocks.find((x) => x.names === "a");
+    assert.equal(a.free, true);
+    assert.equal(a.corrupt, "links", "strcpy wrote over the free block's list links");
+    const end = await p.at(Infinity);
+    assert.ok(end.narration.fault !== null, "the last step crashed: data-fault");
+    assert.match(end.narration.text, /^Step 5 \(line 6\): Segmentation fault in c = malloc\(16\): .*outside the heap's memory/);
+    assert.equal(Number(end.narration.fault).toString(16), "676e6974", "it faulted at an address made of the text's bytes");
+    assert.deepEqual(end.blocks, step4.blocks, "the crash changed no block");
+  },
+  async "double-free"(p) {
+    assert.equal((await p.at(4)).blocks.find((x) => x.names === "a").corrupt, "links", "the list loops");
+    const end = await p.at(Infinity);
+    const shared = end.blocks.find((x) => x.names.includes("c"));
+    assert.equal(shared.names, "a c d", "c and d are one block (a's, freed twice)");
+    assert.equal(shared.free, false);
+  },
+  async "interior-free"(p) {
+    const end = await p.at(Infinity);
+    const a = end.blocks.find((x) => x.names === "a");
+    assert.equal(a.inside, "c+16", "malloc handed out a + 16: c lies inside a");
+    assert.equal(end.blocks.length, 2, "no block was added for c");
+  },
+  async "off-by-one"(p) {
+    const step3 = await p.at(3);
+    const b = step3.blocks.find((x) => x.names === "b");
+    assert.ok(b.corrupt?.split(" ").includes("size"), `b's size is damaged: ${b.corrupt}`);
+    assert.equal(b.size, 0, "the NUL zeroed the low byte of b's size, 16");
+  },
   async leak(p) {
     const end = await p.at(Infinity);
     assert.deepEqual(end.blocks.filter((b) => b.leaked).map((b) => b.size), [32], "the first block is leaked");

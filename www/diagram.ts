@@ -128,6 +128,11 @@ export class Diagram implements Panel, DiagramWindow {
   #flashNew = false;
   /** Pointer names by data address, from the timeline. */
   #names: ReadonlyMap<number, PointerName[]> = new Map();
+  /**
+   * Names that point into a block rather than at its data (`{a + 16}`, or what malloc handed out
+   * from a broken list), by the data address of the block they point into, with how far in.
+   */
+  #inside = new Map<number, { name: string; offset: number; dangling: boolean }[]>();
   /** Damaged headers: their broken fields and what the check said, by header address. */
   #damaged = new Map<number, { fields: string[]; message: string }>();
   /** Leaked blocks, by data address (only at the end of a scenario). */
@@ -230,6 +235,7 @@ export class Diagram implements Panel, DiagramWindow {
   /** Draws the view's layout, which replaces the one drawn before, with its names and selection. */
   update(view: View): void {
     this.#names = view.names;
+    this.#inside = insideNames(view.layout, view.names);
     this.#damaged = new Map(view.damage.blocks.map((b) => [b.header, { fields: b.fields, message: b.message }]));
     this.#leaked = view.leaked;
     this.#updates++;
@@ -581,29 +587,36 @@ export class Diagram implements Panel, DiagramWindow {
       v.clipped = clipped;
     }
     const names = this.#names.get(data);
-    const namesKey = names ? names.map((n) => (n.dangling ? `~${n.name}` : n.name)).join(" ") : "";
+    const inside = this.#inside.get(data);
+    const namesKey =
+      (names ? names.map((n) => (n.dangling ? `~${n.name}` : n.name)).join(" ") : "") +
+      (inside ? `|${inside.map((n) => `${n.name}+${n.offset}`).join(" ")}` : "");
     const namesChanged = namesKey !== v.namesKey;
     if (namesChanged) {
       v.namesKey = namesKey;
-      if (names) {
-        el.dataset.names = names.map((n) => n.name).join(" ");
-        v.names.replaceChildren(
-          ...names.map((n) => {
-            const tag = document.createElement("span");
-            tag.className = n.dangling ? "name dangling" : "name";
-            tag.textContent = n.name;
-            tag.title = n.dangling
-              ? `${n.name} still holds ${hex(data)}, but the block it was given has been freed (or moved): a dangling pointer`
-              : `${n.name} = ${hex(data)}`;
-            return tag;
-          }),
-        );
-        v.names.hidden = false;
-      } else {
-        delete el.dataset.names;
-        v.names.replaceChildren();
-        v.names.hidden = true;
-      }
+      if (names) el.dataset.names = names.map((n) => n.name).join(" ");
+      else delete el.dataset.names;
+      if (inside) el.dataset.inside = inside.map((n) => `${n.name}+${n.offset}`).join(" ");
+      else delete el.dataset.inside;
+      v.names.replaceChildren(
+        ...(names ?? []).map((n) => {
+          const tag = document.createElement("span");
+          tag.className = n.dangling ? "name dangling" : "name";
+          tag.textContent = n.name;
+          tag.title = n.dangling
+            ? `${n.name} still holds ${hex(data)}, but the block it was given has been freed (or moved): a dangling pointer`
+            : `${n.name} = ${hex(data)}`;
+          return tag;
+        }),
+        ...(inside ?? []).map((n) => {
+          const tag = document.createElement("span");
+          tag.className = n.dangling ? "name inside dangling" : "name inside";
+          tag.textContent = `${n.name} → +${n.offset}`;
+          tag.title = `${n.name} = ${hex(data + n.offset)}: ${n.offset} bytes into this block's data, not an address malloc returned for it`;
+          return tag;
+        }),
+      );
+      v.names.hidden = !names && !inside;
     }
     if (data !== v.data || size !== v.dataSize || free !== v.free || namesChanged) {
       const changed = v.data !== -1 && (data !== v.data || size !== v.dataSize || free !== v.free);
@@ -938,4 +951,30 @@ export function dataText(bytes: Uint8Array): string {
     i = j;
   }
   return out.join(" ");
+}
+
+/** The names whose address lies inside a block's bytes but is not its data address (see `Diagram.#inside`). */
+function insideNames(layout: Layout, names: ReadonlyMap<number, PointerName[]>): Map<number, { name: string; offset: number; dangling: boolean }[]> {
+  const out = new Map<number, { name: string; offset: number; dangling: boolean }[]>();
+  if (names.size === 0) return out;
+  const t = layout.table;
+  const s = layout.stride;
+  for (const [address, list] of names) {
+    // The last block whose data starts at or before the address (blocks are in address order).
+    let lo = 0;
+    let hi = layout.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (t[mid * s + FIELD.data]! <= address) lo = mid + 1;
+      else hi = mid;
+    }
+    const i = lo - 1;
+    if (i < 0) continue;
+    const data = t[i * s + FIELD.data]!;
+    if (data === address || address >= blockEnd(layout, i)) continue;
+    const entry = out.get(data) ?? [];
+    for (const n of list) entry.push({ name: n.name, offset: address - data, dangling: n.dangling });
+    out.set(data, entry);
+  }
+  return out;
 }

@@ -43,9 +43,9 @@ b = malloc(16)
 memset(a, 'A', 24)   // a's 16 bytes, then the 8 bytes of b's header
 c = malloc(8)        // malloc walks the chain through b's header`,
     text:
-      "a has room for 16 bytes, and memset writes 24: the last 8 land on the header of the block after it, " +
-      "so b's size, flags and next now read 0x41414141. The allocator trusts its headers: the next malloc " +
-      "that walks the chain reads them as they are.",
+      "a has room for 16 bytes, and memset writes 24: the last 8 land on b's header. Its size now reads " +
+      "0x41414140, its flags FREE (the low bit of 0x41) and its next 0x41414141, far outside the heap. The next " +
+      "malloc walks the chain, takes b for a free block of a gigabyte and hands it out again: c and b are one block.",
   },
   {
     name: "use-after-free",
@@ -56,12 +56,12 @@ a = malloc(16)
 b = malloc(16)
 free(a)
 strcpy(a, "dangling")   // a still holds the address: it writes into the free block
-c = malloc(16)          // takes a's block off its list, and its next link with it
-d = malloc(16)`,
+c = malloc(16)          // takes a's block off its list, through the broken links`,
     text:
       "After free(a), a still holds the block's address, but the block is the allocator's again: the segregated " +
-      "allocator keeps the links of its free list in the first bytes of the data. strcpy through a writes over " +
-      "those links, and the next mallocs of that size follow them.",
+      "allocator keeps its free list's links in the first bytes of a free block's data. strcpy through a writes " +
+      "the text over them, and the next malloc of that size, taking the block off its list, follows a link made " +
+      "of the text's bytes out of the heap: a segmentation fault.",
   },
   {
     name: "double-free",
@@ -70,24 +70,27 @@ d = malloc(16)`,
     script: `a = malloc(16)
 b = malloc(16)
 free(a)
-free(a)         // a second time: the block goes on its list twice
+free(a)         // a second time: the block goes on its list again, linked to itself
 c = malloc(16)
 d = malloc(16)  // the same address as c`,
     text:
-      "Freeing a twice puts its block on the size class's list twice. The next two mallocs of that size both " +
-      "take it: c and d are one block, and whatever the program writes through one it reads through the other.",
+      "The second free(a) pushes the block onto its size class's list again, where it already was: it now links " +
+      "to itself. The next two mallocs of that size both take it: c and d are one block, and whatever the program " +
+      "writes through one it reads through the other.",
   },
   {
     name: "interior-free",
     title: "Freeing a pointer into the middle of a block",
-    options: SEED,
+    options: SEGREGATED,
     script: `a = malloc(32)
 b = malloc(16)
+a[8] = 0x10      // a's own data, which free will read as a header: 16 bytes
 free({a + 16})   // not an address malloc returned: 16 bytes into a
-c = malloc(8)`,
+c = malloc(16)   // hands out a + 16`,
     text:
-      "free takes the 8 bytes before the pointer for a header. Given an address inside a's data, it reads a's " +
-      "data as a header and marks it free: the chain it walks no longer says what is there.",
+      "free is given only a pointer, and takes the 8 bytes before it for the block's header. Given a + 16 it " +
+      "reads a's own data, which here says 16 bytes: free puts that block on the list of 16-byte blocks, and the " +
+      "next malloc(16) hands out a + 16. c lies inside a, and each now overwrites the other.",
   },
   {
     name: "off-by-one",
@@ -95,11 +98,11 @@ c = malloc(8)`,
     options: SEED,
     script: `a = malloc(16)
 b = malloc(16)
-strcpy(a, "sixteen chars!!!")   // 16 characters and a NUL: 17 bytes
-c = malloc(16)`,
+strcpy(a, "sixteen chars!!!")   // 16 characters and a NUL: 17 bytes`,
     text:
-      "strcpy copies the text and its terminating NUL: 16 characters need 17 bytes. The one byte too many is the " +
-      "lowest byte of b's header, its size and flags, which become 0.",
+      "strcpy copies the text and its terminating NUL: 16 characters take 17 bytes. The one byte too many is the " +
+      "lowest byte of b's header, where its size is kept: b's size now reads 0, and a block that reused it would " +
+      "hand out bytes that belong to the blocks after it.",
   },
   {
     name: "leak",
@@ -111,7 +114,7 @@ a = malloc(64)   // a now points elsewhere: nothing refers to the first block
 free(b)`,
     text:
       "Assigning a new block to a drops the only pointer to the first one. Nothing is broken and nothing is " +
-      "checked, but that block can never be freed: at the end of the scenario it is marked leaked, and the stats " +
+      "refused, but that block can never be freed: at the end of the scenario it is marked leaked, and the stats " +
       "count its bytes.",
   },
 ];

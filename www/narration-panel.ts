@@ -159,7 +159,13 @@ export class NarrationPanel implements Panel {
  * and what a C program would run into next.
  */
 function stepText(step: Step): string {
-  return step.ok && step.damage ? `${step.text} ${step.damage}` : step.text;
+  return step.ok && step.damage ? `${step.text} ${sentence(step.damage)}` : step.text;
+}
+
+/** A clause as a sentence of its own: a capital letter first, a full stop last. */
+function sentence(text: string): string {
+  const t = text.trim();
+  return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? "" : ".");
 }
 
 /** A step's entry in the log. */

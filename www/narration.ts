@@ -117,7 +117,11 @@ export function narrate(op: Operation, result: LabResult, context: Context): str
   const ctx: Context = { ...context, moreVisits: result.moreVisits, moreFreeVisits: result.moreFreeVisits };
   const call = context.call ?? callText(op);
   const events = result.events;
-  if (result.fault) return `Segmentation fault in ${call}: ${result.fault.message}`;
+  if (result.fault) {
+    // Rust's message starts with the call and the words ("malloc(16): segmentation fault: …").
+    const what = result.fault.message.replace(/^.*?segmentation fault:\s*/i, "");
+    return `Segmentation fault in ${call}: ${what}${/[.!?]$/.test(what) ? "" : "."} Nothing on the heap changed.`;
+  }
   switch (op.op) {
     case "malloc":
       return `${call}: ${placement(events, ctx)}.`;

@@ -168,17 +168,21 @@ function readStep(x: unknown, index: number, steps: readonly StepSpec[]): StepSp
 function readOptions(x: unknown): Options {
   if (!isObject(x)) fail(`"options" must be an object such as {"policy": "first-fit", "split": false, "coalesce": false, "trim": false}`);
   for (const key of Object.keys(x)) {
-    if (!["policy", "split", "coalesce", "trim"].includes(key)) fail(`unknown option "${key}": the options are policy, split, coalesce and trim`);
+    if (!["policy", "split", "coalesce", "trim", "checks"].includes(key)) {
+      fail(`unknown option "${key}": the options are policy, split, coalesce, trim and checks`);
+    }
   }
   const policy = x.policy;
   if (typeof policy !== "string" || !(POLICIES as readonly string[]).includes(policy)) {
     fail(`unknown policy ${JSON.stringify(policy) ?? "(none)"}: the policies are ${POLICIES.join(", ")}`);
   }
-  const flag = (key: "split" | "coalesce" | "trim"): boolean => {
+  const flag = (key: "split" | "coalesce" | "trim" | "checks"): boolean => {
     if (typeof x[key] !== "boolean") fail(`${key} must be true or false, not ${JSON.stringify(x[key]) ?? "nothing"}`);
     return x[key] as boolean;
   };
-  return { policy: policy as Options["policy"], split: flag("split"), coalesce: flag("coalesce"), trim: flag("trim") };
+  // Sessions saved before the checks could be turned off had them on.
+  const checks = x.checks === undefined ? true : flag("checks");
+  return { policy: policy as Options["policy"], split: flag("split"), coalesce: flag("coalesce"), trim: flag("trim"), checks };
 }
 
 /** Reads a session from parsed JSON (a link's payload or an exported file). Throws SessionError. */

@@ -39,6 +39,12 @@ interface Rows {
 const READABLE_ROWS: Rows = { arrow: 30, block: 60, label: 22, gap: 8 };
 const COMPACT_ROWS: Rows = { arrow: 12, block: 30, label: 20, gap: 6 };
 
+/**
+ * The widest the markers' labels get, in pixels (11.5 px text; measured in DejaVu Sans, wider
+ * than most): "brk = sbrk(0) 0x…", "heap start 0x…", and "heap start" alone.
+ */
+const LABEL_WIDTH = { brk: 150, start: 140, startWords: 72 };
+
 function rowHeight(r: Rows): number {
   return r.arrow + r.block + r.label + r.gap;
 }
@@ -538,6 +544,14 @@ export class Diagram implements Panel, DiagramWindow {
     setText(this.#brk.querySelector("code")!, hex(layout.brk));
     if (this.#brk.dataset.brk !== String(layout.brk)) this.#brk.dataset.brk = String(layout.brk);
     this.#brk.classList.toggle("alone", g.count === 0);
+    // The break's label starts at the break, or as far left of it as it takes to end inside the
+    // right edge (never past the left one); on the first row, the heap start's label gives way
+    // where the two would meet.
+    const shift = Math.max(-g.brk.x, Math.min(-4, this.#width - LABEL_WIDTH.brk - g.brk.x));
+    setStyle(this.#brk, "--label-left", `${shift}px`);
+    const from = g.brk.x + shift;
+    this.#start.classList.toggle("no-address", g.brk.row === 0 && from < LABEL_WIDTH.start);
+    this.#start.classList.toggle("no-label", g.brk.row === 0 && from < LABEL_WIDTH.startWords);
 
     for (const gap of g.gaps) {
       if (gap.row < r0 || gap.row > r1) continue;

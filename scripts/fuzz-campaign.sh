@@ -20,7 +20,7 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 seconds="${1:-1200}"
 shift || true
 targets=("$@")
-[ "${#targets[@]}" -gt 0 ] || targets=(heap_ops paged_ops check_total)
+[ "${#targets[@]}" -gt 0 ] || targets=(heap_ops paged_ops check_total loose_ops)
 
 log_dir="$(mktemp -d)"
 trap 'rm -rf "$log_dir"' EXIT

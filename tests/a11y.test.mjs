@@ -80,6 +80,8 @@ test("controls and blocks have accessible names; free and used differ without co
   const drawn = await page.$$eval("#diagram .block", (els) =>
     els.map((e) => ({
       name: e.getAttribute("aria-label"),
+      // The words drawn on the block, as a reader sees them (innerText leaves out what is hidden).
+      shown: e.innerText,
       role: e.getAttribute("role"),
       free: e.dataset.free === "true",
       border: getComputedStyle(e.querySelector(".dat")).borderTopStyle,
@@ -90,7 +92,12 @@ test("controls and blocks have accessible names; free and used differ without co
   assert.equal(drawn.length, 2);
   for (const b of drawn) {
     assert.equal(b.role, "button");
-    assert.match(b.name, b.free ? /^Free block at 0x[0-9a-f]{8}, 16 bytes of data/ : /^Used block at 0x[0-9a-f]{8}, 32 bytes of data.*Press Enter to free it\.$/);
+    assert.match(b.name, b.free ? /^Free block at 0x[0-9a-f]{8}, 16 bytes of data.*Already free\. / : /^Used block at 0x[0-9a-f]{8}, 32 bytes of data.*Press Enter to free it\. /);
+    // The name contains the words drawn on the block, in order (WCAG 2.5.3, label in name).
+    const words = (text) => text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean).join(" ");
+    // (Between the size and the address, the data's first bytes: "00×32" reads "00 32".)
+    assert.match(words(b.shown), b.free ? /^hdr \d+ b free 16 b( [0-9a-z ]+)? 0x[0-9a-f]{8} a$/ : /^hdr \d+ b used 32 b( [0-9a-z ]+)? 0x[0-9a-f]{8} null b$/);
+    assert.ok(` ${words(b.name)} `.includes(` ${words(b.shown)} `), `"${b.name}" contains the words drawn, "${words(b.shown)}"`);
     // Said twice: by the border's pattern, the stripes and the word, not by colour alone.
     assert.equal(b.border, b.free ? "dashed" : "solid");
     assert.equal(b.stripes, b.free);

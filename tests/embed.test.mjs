@@ -48,6 +48,58 @@ async function plainPage(t, body, ready = "brk-playground[data-ready=true]") {
   return page;
 }
 
+/**
+ * What is wrong with the layout of every `<brk-playground>` on the page, as sentences (none when
+ * all is well): in each diagram, labels that overlap or run past its sides; in each
+ * timeline bar, transport buttons outside the element, hidden, or wrapped onto two lines.
+ * With `everyStep`, each element is looked at on each of its steps, then put back at its start.
+ */
+function layoutProblems(page, everyStep = false) {
+  return page.evaluate(async (everyStep) => {
+    const problems = [];
+    const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const across = (a, b) => a.left >= b.left - 0.5 && a.right <= b.right + 0.5;
+    const inside = (a, b) => across(a, b) && a.top >= b.top - 0.5 && a.bottom <= b.bottom + 0.5;
+    const name = (e) => `${e.className} "${e.textContent.trim()}"`;
+    const look = (host, where) => {
+      const root = host.shadowRoot;
+      const diagram = root.getElementById("diagram");
+      const box = diagram.getBoundingClientRect();
+      const labels = [...root.querySelectorAll(".marker-label, .limit-label, .page-label, .tail-label, .tail-sub, .names, .null-tag, .gap code")].filter(
+        (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility === "visible",
+      );
+      const rects = labels.map((e) => e.getBoundingClientRect());
+      for (let i = 0; i < labels.length; i++) {
+        // Sideways: the diagram scrolls up and down, never across.
+        if (!across(rects[i], box)) problems.push(`${where}: ${name(labels[i])} runs past the diagram's side`);
+        for (let j = i + 1; j < labels.length; j++) {
+          if (overlap(rects[i], rects[j])) problems.push(`${where}: ${name(labels[i])} overlaps ${name(labels[j])}`);
+        }
+      }
+      const frame = host.getBoundingClientRect();
+      for (const b of root.querySelectorAll(".transport button")) {
+        const r = b.getBoundingClientRect();
+        if (!inside(r, frame) || !b.checkVisibility()) problems.push(`${where}: #${b.id} is not wholly inside the element`);
+        // One line: no taller than its neighbours' 36 px (a wrapped "Forward ▶" is twice that).
+        if (r.height > 40 || b.scrollWidth > b.clientWidth) problems.push(`${where}: #${b.id} wraps or clips its text`);
+      }
+    };
+    for (const host of document.querySelectorAll("brk-playground")) {
+      const app = host.playground;
+      const steps = everyStep ? app.timeline.steps.length : -1;
+      const start = app.timeline.position;
+      if (steps < 0) look(host, `#${host.id}`);
+      for (let s = 0; s <= steps; s++) {
+        app.goTo(s);
+        await new Promise(requestAnimationFrame);
+        look(host, `#${host.id} step ${s}`);
+      }
+      if (everyStep) app.goTo(start);
+    }
+    return problems;
+  }, everyStep);
+}
+
 /** The element's position in its timeline. */
 function elementPosition(page, id) {
   return page.$eval(`#${id}`, (e) => ({ position: e.playground.timeline.position, total: e.playground.timeline.steps.length }));
@@ -100,6 +152,19 @@ describe("<brk-playground> on a plain HTML page", () => {
     await page.keyboard.press("Home");
     assert.deepEqual(await elementPosition(page, "two"), { position: 0, total: 4 });
     assert.deepEqual(await elementPosition(page, "one"), { position: 3, total: 3 });
+  });
+
+  test("an element in a 375 px column of a wide page lays itself out for its own width", async (t) => {
+    const page = await plainPage(
+      t,
+      `<main style="width: 375px">
+         <brk-playground id="column" controls="full" start-step="2">a = malloc(24); b = malloc(40)</brk-playground>
+       </main>`,
+    );
+    assert.equal(await page.evaluate(() => innerWidth), 1100, "the window is wide; the element is not");
+    assert.deepEqual(await layoutProblems(page), []);
+    // Its narrow layout: the words "Back" and "Forward" give way to the arrows alone.
+    assert.equal(await page.isVisible("brk-playground#column #step-forward .word"), false);
   });
 
   test("controls, start-step and height shape the element", async (t) => {
@@ -165,6 +230,18 @@ describe("embed.html and the tutorial page", () => {
     t.after(() => context.close());
     assert.match(await page.textContent("brk-playground #error"), /embed.html does not know the parameter "scirpt": the parameters are script, preset/);
   });
+
+  for (const width of [640, 375]) {
+    test(`the tutorial page at ${width} px: on every step no diagram label overlaps another or runs past its diagram's side, and the transport buttons fit`, async (t) => {
+      const { page, context, errors } = await openPlayground(browser, server.url, "tutorial.html", { width, height: 900 });
+      t.after(async () => {
+        await context.close();
+        assert.deepEqual(errors.map(String), []);
+      });
+      assert.deepEqual(await layoutProblems(page, true), []);
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), width, "nothing scrolls sideways");
+    });
+  }
 
   test("the tutorial page shows the brief's walk-through live, and every example starts", async (t) => {
     const { page, context, errors } = await openPlayground(browser, server.url, "tutorial.html");

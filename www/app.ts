@@ -18,7 +18,7 @@ import type { Change, Host, Mount, Panel, PanelFactory, Root, ScriptProblem, Vie
 import { scenarioSteps } from "./scenario";
 import { readSession, type Session } from "./session";
 import { History, Timeline, type Base, type Narrator, type Remembered } from "./timeline";
-import type { FreeList, LabResult, Options, PlaygroundOptions, Written } from "./types";
+import type { FreeList, OpResult, Options, PlaygroundOptions, Written } from "./types";
 
 /** The heap's bytes at one moment: from `at`, as read from linear memory. */
 interface HeapBytes {
@@ -149,7 +149,7 @@ export class App implements Host {
     const before = this.session();
     const blocksBefore = this.#view.layout.count;
     const bytesBefore = this.#readHeap();
-    let result: LabResult;
+    let result: OpResult;
     try {
       result = this.engine.run(op);
     } catch (e) {

@@ -51,6 +51,7 @@ export class Playground {
   memset(dst: unknown, byte: unknown, count: unknown): unknown;
   store(dst: unknown, index: unknown, byte: unknown): unknown;
   memcpy(dst: unknown, src: unknown, count: unknown): unknown;
+  damage(): unknown;
   snapshot(): unknown;
   totals(): unknown;
   freeLists(): unknown;

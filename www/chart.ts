@@ -61,7 +61,11 @@ export class TraceChart {
     root.tabIndex = 0;
     root.setAttribute("role", "slider");
     root.setAttribute("aria-label", "Operation of the trace shown in the diagram");
+    // A slider always says where it stands (aria-valuenow is required): before a replay, at 0 of 0.
     root.setAttribute("aria-valuemin", "0");
+    root.setAttribute("aria-valuemax", "0");
+    root.setAttribute("aria-valuenow", "0");
+    root.setAttribute("aria-valuetext", "no trace replayed yet");
     root.addEventListener("keydown", (e) => {
       if (this.#total === 0) return;
       const step = Math.max(1, Math.round(this.#total / 100));

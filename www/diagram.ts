@@ -51,6 +51,12 @@ interface Rows {
 const READABLE_ROWS: Rows = { arrow: 30, block: 60, label: 22, gap: 8 };
 const COMPACT_ROWS: Rows = { arrow: 12, block: 30, label: 20, gap: 6 };
 
+/**
+ * The widest the markers' labels get, in pixels (11.5 px text; measured in DejaVu Sans, wider
+ * than most): "brk = sbrk(0) 0x…", "heap start 0x…", and "heap start" alone.
+ */
+const LABEL_WIDTH = { brk: 150, start: 140, startWords: 72 };
+
 function rowHeight(r: Rows): number {
   return r.arrow + r.block + r.label + r.gap;
 }
@@ -503,10 +509,12 @@ export class Diagram implements Panel, DiagramWindow {
     el.tabIndex = 0;
     el.setAttribute("role", "button");
     el.dataset.header = String(header);
+    // The spaces between the parts are not drawn (they sit between flex items), but they keep
+    // the block's text "hdr 8 B used 16 B …" rather than "hdr8 Bused16 B…" (see blockLabel).
     el.innerHTML =
-      `<div class="hdr"><span class="hdr-label">hdr</span><span class="hdr-bytes"></span></div>` +
-      `<div class="dat"><span class="dat-kind"></span><span class="dat-size"></span><code class="dat-text"></code><code class="dat-addr"></code></div>` +
-      `<span class="null-tag">null</span><span class="names" hidden></span>`;
+      `<div class="hdr"><span class="hdr-label">hdr</span> <span class="hdr-bytes"></span></div> ` +
+      `<div class="dat"><span class="dat-kind"></span> <span class="dat-size"></span> <code class="dat-text"></code> <code class="dat-addr"></code></div> ` +
+      `<span class="null-tag">null</span> <span class="names" hidden></span>`;
     const svg = document.createElementNS(SVG_NS, "svg");
     svg.setAttribute("class", "next-arrow");
     svg.setAttribute("aria-hidden", "true");
@@ -598,7 +606,7 @@ export class Diagram implements Panel, DiagramWindow {
       else delete el.dataset.names;
       if (inside) el.dataset.inside = inside.map((n) => `${n.name}+${n.offset}`).join(" ");
       else delete el.dataset.inside;
-      v.names.replaceChildren(
+      const tags = [
         ...(names ?? []).map((n) => {
           const tag = document.createElement("span");
           tag.className = n.dangling ? "name dangling" : "name";
@@ -615,8 +623,10 @@ export class Diagram implements Panel, DiagramWindow {
           tag.title = `${n.name} = ${hex(data + n.offset)}: ${n.offset} bytes into this block's data, not an address malloc returned for it`;
           return tag;
         }),
-      );
-      v.names.hidden = !names && !inside;
+      ];
+      // Spaces between the tags keep the block's text "a b", not "ab" (see blockLabel).
+      v.names.replaceChildren(...tags.flatMap((tag, k) => (k > 0 ? [" ", tag] : [tag])));
+      v.names.hidden = tags.length === 0;
     }
     if (data !== v.data || size !== v.dataSize || free !== v.free || namesChanged) {
       const changed = v.data !== -1 && (data !== v.data || size !== v.dataSize || free !== v.free);
@@ -630,14 +640,6 @@ export class Diagram implements Panel, DiagramWindow {
       v.size.textContent = brokenSize ? `size ${hex(size)}?` : shortBytes(size);
       v.addr.textContent = hex(data);
       (el.querySelector(".hdr-bytes") as HTMLElement).textContent = `${data - header} B`;
-      const named = names
-        ? ` Named ${names.map((n) => (n.dangling ? `${n.name} (dangling)` : n.name)).join(", ")}.`
-        : "";
-      el.setAttribute(
-        "aria-label",
-        `${free ? "Free" : "Used"} block at ${hex(data)}, ${bytesText(size)} of data after a ${data - header}-byte header.${named} ` +
-          (free ? "Already free." : "Press Enter to free it."),
-      );
       el.title = `${free ? "free" : "used"} · ${bytesText(size)} at ${hex(data)} · header at ${hex(header)}` +
         (free ? "" : "\nclick to free");
       if (changed) flash(el);
@@ -653,6 +655,9 @@ export class Diagram implements Panel, DiagramWindow {
       const raw = this.#read(data, Math.max(0, shown));
       setText(v.text, dataText(raw) + (blockEnd(layout, i) - data > shown ? " …" : ""));
     }
+    const drawnLab = { size: v.size.textContent ?? "", bytes: v.text.textContent ?? "", inside: inside?.map((n) => `${n.name} → +${n.offset}`) ?? [] };
+    const label = blockLabel(header, data, size, free, names, narrow, next === 0, this.#fit, drawnLab);
+    if (el.getAttribute("aria-label") !== label) el.setAttribute("aria-label", label);
 
     // The `next` arrow: to the following header when it sits right after this block on the same
     // row; to the right edge when it continues on another row or across a gap; `null` at the end.
@@ -732,6 +737,14 @@ export class Diagram implements Panel, DiagramWindow {
     setText(this.#brk.querySelector("code")!, hex(layout.brk));
     if (this.#brk.dataset.brk !== String(layout.brk)) this.#brk.dataset.brk = String(layout.brk);
     this.#brk.classList.toggle("alone", g.count === 0);
+    // The break's label starts at the break, or as far left of it as it takes to end inside the
+    // right edge (never past the left one); on the first row, the heap start's label gives way
+    // where the two would meet.
+    const shift = Math.max(-g.brk.x, Math.min(-4, this.#width - LABEL_WIDTH.brk - g.brk.x));
+    setStyle(this.#brk, "--label-left", `${shift}px`);
+    const from = g.brk.x + shift;
+    this.#start.classList.toggle("no-address", g.brk.row === 0 && from < LABEL_WIDTH.start);
+    this.#start.classList.toggle("no-label", g.brk.row === 0 && from < LABEL_WIDTH.startWords);
 
     for (const gap of g.gaps) {
       if (gap.row < r0 || gap.row > r1) continue;
@@ -828,6 +841,38 @@ export class Diagram implements Panel, DiagramWindow {
     }
     return undefined;
   }
+}
+
+/**
+ * A block's accessible name: what the block is and what Enter does, then the words drawn on it,
+ * in the order they are drawn, so that the name contains the visible text (WCAG 2.5.3, label in
+ * name). `narrow` holds #writeBlock's bits: 1 hides the kind and the address, 2 the header's
+ * words, 4 all of the data's; `last` shows the `null` tag; the fitted view draws no words.
+ */
+function blockLabel(
+  header: number,
+  data: number,
+  size: number,
+  free: boolean,
+  names: PointerName[] | undefined,
+  narrow: number,
+  last: boolean,
+  fit: boolean,
+  lab: { size: string; bytes: string; inside: string[] } = { size: shortBytes(size), bytes: "", inside: [] },
+): string {
+  const named = names ? ` Named ${names.map((n) => (n.dangling ? `${n.name} (dangling)` : n.name)).join(", ")}.` : "";
+  const said =
+    `${free ? "Free" : "Used"} block at ${hex(data)}, ${bytesText(size)} of data after a ${data - header}-byte header.${named} ` +
+    (free ? "Already free." : "Press Enter to free it.");
+  if (fit) return said;
+  const drawn: string[] = [];
+  if ((narrow & 2) === 0) drawn.push(`hdr ${data - header} B`);
+  // The misuse lab's words: the size as the header says it, the data's first bytes, names inside.
+  const bytes = lab.bytes ? ` ${lab.bytes}` : "";
+  if ((narrow & 4) === 0) drawn.push((narrow & 1) === 0 ? `${free ? "free" : "used"} ${lab.size}${bytes} ${hex(data)}` : `${lab.size}${bytes}`);
+  if (last) drawn.push("null");
+  if (names || lab.inside.length) drawn.push([...(names ?? []).map((n) => n.name), ...lab.inside].join(" "));
+  return `${said} Drawn as: ${drawn.join(", ")}.`;
 }
 
 /** Whether `layout` has a block with this header (blocks are in address order: binary search). */

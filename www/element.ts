@@ -56,7 +56,7 @@ function styles(): CSSStyleSheet {
 const EMBED_CSS = `
 :host { display: block; color: var(--ink); font: 15px/1.5 var(--sans); -webkit-font-smoothing: antialiased; margin: 1em 0; }
 :host([hidden]) { display: none; }
-.embed { background: var(--card); border: 1px solid var(--line); border-radius: var(--radius); padding: 10px 12px 12px; display: flex; flex-direction: column; gap: 10px; }
+.embed { background: var(--card); border: 1px solid var(--line); border-radius: var(--radius); padding: 10px 12px 12px; display: flex; flex-direction: column; gap: 10px; container: playground / inline-size; }
 .embed .panel { padding: 0; border: 0; box-shadow: none; }
 .embed .controls { gap: 8px 16px; }
 .embed .allocator { margin-left: 0; }

@@ -11,7 +11,7 @@ import {
   type Constants,
   type Damage,
   type FreeList,
-  type LabResult,
+  type OpResult,
   type LayoutField,
   type Options,
   type PlaygroundOptions,
@@ -34,8 +34,7 @@ export let FLAG_FREE = 0;
 /**
  * Flag bits of the layout table for a damaged heap (`blockTable().damagedFlag`,
  * `brokenNextFlag`, `brokenSizeFlag`): a row that is a damaged header; one whose `next` column
- * is the raw pointer written over it; one whose `size` column is the raw size. 0 when the module
- * has no such bit (then no row carries it).
+ * is the raw pointer written over it; one whose `size` column is the raw size.
  */
 export const FLAG = { damaged: 0, brokenNext: 0, brokenSize: 0 };
 /** `u32`s per block in the layout table (`blockTable().stride`). */
@@ -57,10 +56,9 @@ function readBlockTable(): void {
   }
   for (const f of LAYOUT_FIELDS) FIELD[f] = table.fields.indexOf(f);
   FLAG_FREE = table.freeFlag;
-  const lab = table as BlockTable & { damagedFlag?: number; brokenNextFlag?: number; brokenSizeFlag?: number };
-  FLAG.damaged = lab.damagedFlag ?? 0;
-  FLAG.brokenNext = lab.brokenNextFlag ?? 0;
-  FLAG.brokenSize = lab.brokenSizeFlag ?? 0;
+  FLAG.damaged = table.damagedFlag;
+  FLAG.brokenNext = table.brokenNextFlag;
+  FLAG.brokenSize = table.brokenSizeFlag;
   STRIDE = table.stride;
 }
 
@@ -104,10 +102,6 @@ export function isWrite(op: string): op is (typeof WRITES)[number] {
   return (WRITES as readonly string[]).includes(op);
 }
 
-/** The lab's methods of the Rust `Playground` still to come (the damage report). */
-interface LabPlayground {
-  damage?(): unknown;
-}
 
 /**
  * The allocator's constants on wasm32 (`constants()`: header size, alignment, minimum data size,
@@ -153,15 +147,6 @@ export function makeTrace(kind: string, ops: number, seed: number): string {
   return generateTrace(kind, ops, seed);
 }
 
-/**
- * The options as the module is handed them: `checks: true` is what it does unasked, so only
- * `checks: false` is passed on (a module without the option then says it does not know it).
- */
-function accepted(options?: PlaygroundOptions): PlaygroundOptions | undefined {
-  if (!options || options.checks !== true) return options;
-  const { checks: _on, ...rest } = options;
-  return rest;
-}
 
 /** What the check of a sound heap says. */
 const SOUND: Damage = Object.freeze({ message: null, blocks: [] }) as Damage;
@@ -182,7 +167,7 @@ export class Engine {
   /** Loads the module (if needed) and makes a heap with `options`. Throws a readable Error. */
   static async create(options?: PlaygroundOptions): Promise<Engine> {
     await loadModule();
-    return new Engine(new Playground(accepted(options)));
+    return new Engine(new Playground(options));
   }
 
   /**
@@ -190,37 +175,37 @@ export class Engine {
    * then. With checks off, the result may carry a `fault` instead (a simulated segmentation
    * fault: nothing changed either, but the step stands).
    */
-  run(operation: Operation): LabResult {
+  run(operation: Operation): OpResult {
     const p = this.#playground;
     switch (operation.op) {
       case "malloc":
-        return p.alloc(operation.size) as LabResult;
+        return p.alloc(operation.size) as OpResult;
       case "free":
-        return p.free(operation.address) as LabResult;
+        return p.free(operation.address) as OpResult;
       case "realloc":
-        return p.realloc(operation.address, operation.size) as LabResult;
+        return p.realloc(operation.address, operation.size) as OpResult;
       case "calloc":
-        return p.calloc(operation.count, operation.size) as LabResult;
+        return p.calloc(operation.count, operation.size) as OpResult;
       case "strcpy":
-        return p.strcpy(operation.address, operation.text) as LabResult;
+        return p.strcpy(operation.address, operation.text) as OpResult;
       case "memset":
-        return p.memset(operation.address, operation.byte, operation.count) as LabResult;
+        return p.memset(operation.address, operation.byte, operation.count) as OpResult;
       case "store":
-        return p.store(operation.address, operation.index, operation.byte) as LabResult;
+        return p.store(operation.address, operation.index, operation.byte) as OpResult;
       case "memcpy":
-        return p.memcpy(operation.address, operation.src, operation.count) as LabResult;
+        return p.memcpy(operation.address, operation.src, operation.count) as OpResult;
     }
   }
 
   /** Starts a new, empty heap with these options (the same memory is reused). */
   reset(options?: PlaygroundOptions): void {
-    this.#playground.reset(accepted(options));
+    this.#playground.reset(options);
     this.#checks = this.options().checks;
   }
 
-  /** The options in force (`checks` is on in a module that cannot turn it off). */
+  /** The options in force. */
   options(): Options {
-    return { checks: true, ...(this.#playground.options() as Partial<Options>) } as Options;
+    return this.#playground.options() as Options;
   }
 
   /**
@@ -228,9 +213,8 @@ export class Engine {
    * run into next (`null` when the heap is sound), and each damaged header with its fields.
    */
   damage(): Damage {
-    const lab = this.#playground as unknown as LabPlayground;
     // Only a heap whose checks are off can be damaged: a checked one is not asked.
-    return !this.#checks && lab.damage ? (lab.damage.call(this.#playground) as Damage) : SOUND;
+    return this.#checks ? SOUND : (this.#playground.damage() as Damage);
   }
 
   /** The whole heap as data (slower than `layout`: it is built and copied as objects). */

@@ -45,6 +45,9 @@ export class ListsPanel implements Panel {
     } else {
       const ol = document.createElement("ol");
       ol.className = "lists";
+      // It scrolls past a few classes: focusable, so that the keyboard can scroll it too.
+      ol.tabIndex = 0;
+      ol.setAttribute("aria-label", "Size classes and the free blocks on each list");
       for (const list of lists) {
         const li = document.createElement("li");
         li.dataset.class = String(list.class);

@@ -6,7 +6,7 @@
 import { callText as wasmCallText } from "#brkalloc";
 import { CONSTANTS, policyInfo, type Operation } from "./engine";
 import { bytes, count, hex, pageSize, signed } from "./format";
-import type { HeapEvent, LabResult, Options } from "./types";
+import type { HeapEvent, OpResult, Options } from "./types";
 
 /** The call as the learner typed it, in Rust's words (`callText`): `malloc(24)`, `free(0x00110048)`. */
 export function callText(op: Operation): string {
@@ -113,7 +113,7 @@ function placement(events: HeapEvent[], ctx: Context): string {
  * One sentence for an operation the heap carried out, or (checks off) crashed in: a simulated
  * segmentation fault, which changed nothing.
  */
-export function narrate(op: Operation, result: LabResult, context: Context): string {
+export function narrate(op: Operation, result: OpResult, context: Context): string {
   const ctx: Context = { ...context, moreVisits: result.moreVisits, moreFreeVisits: result.moreFreeVisits };
   const call = context.call ?? callText(op);
   const events = result.events;
@@ -140,7 +140,7 @@ export function narrate(op: Operation, result: LabResult, context: Context): str
 }
 
 /** What a write put where: "writes 6 bytes (the text and its terminating NUL) from 0x… to 0x…". */
-function writing(op: Extract<Operation, { op: "strcpy" | "memset" | "store" | "memcpy" }>, result: LabResult): string {
+function writing(op: Extract<Operation, { op: "strcpy" | "memset" | "store" | "memcpy" }>, result: OpResult): string {
   const w = result.written;
   if (!w) return "done";
   const span = (at: number): string => (w.bytes === 1 ? hex(at) : `${hex(at)}–${hex(at + w.bytes - 1)}`);

@@ -34,16 +34,21 @@ export interface PictureOptions {
   idPrefix?: string;
 }
 
+/** styles.css's colours. Text takes the "Ink" ones: each meets 4.5:1 on what it is drawn on. */
 const COLORS = {
   header: "#243447",
   headerInk: "#f2f5f9",
   used: "#0072b2",
   usedTint: "#d9e9f5",
+  usedInk: "#005a8c",
   free: "#e69f00",
   freeTint: "#fff3d6",
   freeStripe: "#f5d48a",
+  freeInk: "#7a4f00",
   brk: "#d55e00",
+  brkInk: "#b34e00",
   start: "#009e73",
+  startInk: "#00785a",
   arrow: "#3d4a5c",
   ink: "#1b2430",
   soft: "#4a5568",
@@ -120,7 +125,7 @@ export function heapPicture(layout: Layout, o: PictureOptions): string {
       const dw = w - hw;
       if (dw >= 44) {
         out.push(
-          `<text x="${x + hw + 7}" y="${y + 17}" font-size="9.5" font-weight="700" letter-spacing="0.8" fill="${free ? "#8a5a00" : COLORS.used}">${free ? "FREE" : "USED"}</text>`,
+          `<text x="${x + hw + 7}" y="${y + 17}" font-size="9.5" font-weight="700" letter-spacing="0.8" fill="${free ? COLORS.freeInk : COLORS.usedInk}">${free ? "FREE" : "USED"}</text>`,
           `<text x="${x + hw + 7}" y="${y + 34}" font-size="13.5" font-weight="650" fill="${COLORS.ink}">${esc(shortBytes(size))}</text>`,
         );
         if (dw >= 78) out.push(`<text x="${x + hw + 7}" y="${y + 49}" font-size="10" font-family="ui-monospace, Menlo, Consolas, monospace" fill="${COLORS.soft}">${hex(data)}</text>`);
@@ -159,8 +164,8 @@ export function heapPicture(layout: Layout, o: PictureOptions): string {
   const bx = X(g.brk.x);
   out.push(`<g class="break" data-brk="${layout.brk}"><rect x="${bx - 1}" y="${by - 5}" width="3" height="${blockH + 10}" rx="1.5" fill="${COLORS.brk}"/>`);
   if (labels) {
-    out.push(`<text x="${bx - 2}" y="${by + blockH + 18}" font-size="11" fill="${COLORS.brk}"><tspan font-weight="700">brk</tspan> ${hex(layout.brk)}</text>`);
-    out.push(`<text x="${X(0) - 4}" y="${sy + blockH + 18}" font-size="11" fill="#00785a"${g.brk.row === 0 && g.brk.x < 170 ? ' visibility="hidden"' : ""}><tspan font-weight="700">heap start</tspan> ${hex(layout.heapStart)}</text>`);
+    out.push(`<text x="${bx - 2}" y="${by + blockH + 18}" font-size="11" fill="${COLORS.brkInk}"><tspan font-weight="700">brk</tspan> ${hex(layout.brk)}</text>`);
+    out.push(`<text x="${X(0) - 4}" y="${sy + blockH + 18}" font-size="11" fill="${COLORS.startInk}"${g.brk.row === 0 && g.brk.x < 170 ? ' visibility="hidden"' : ""}><tspan font-weight="700">heap start</tspan> ${hex(layout.heapStart)}</text>`);
   }
   out.push(`</g>`);
   if (o.caption) out.push(`<text x="${pad}" y="${height - 10}" font-size="12" fill="${COLORS.soft}">${esc(o.caption)}</text>`);

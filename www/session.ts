@@ -235,11 +235,12 @@ function readStep(x: unknown, index: number, steps: readonly StepSpec[], version
 }
 
 /** Checks the options' shape; their values are the allocator's to accept or refuse. */
-function readOptions(x: unknown, version: number): Options {
+function readOptions(x: unknown): Options {
   if (!isObject(x)) fail(`"options" must be an object such as {"policy": "first-fit", "split": false, "coalesce": false, "trim": false, "checks": true}`);
-  const keys = version === 1 ? ["policy", "split", "coalesce", "trim"] : ["policy", "split", "coalesce", "trim", "checks"];
   for (const key of Object.keys(x)) {
-    if (!keys.includes(key)) fail(`unknown option "${key}": the options are ${keys.slice(0, -1).join(", ")} and ${keys[keys.length - 1]}`);
+    if (!["policy", "split", "coalesce", "trim", "checks"].includes(key)) {
+      fail(`unknown option "${key}": the options are policy, split, coalesce, trim and checks`);
+    }
   }
   const policy = x.policy;
   if (typeof policy !== "string" || !(POLICIES as readonly string[]).includes(policy)) {
@@ -249,7 +250,7 @@ function readOptions(x: unknown, version: number): Options {
     if (typeof x[key] !== "boolean") fail(`${key} must be true or false, not ${JSON.stringify(x[key]) ?? "nothing"}`);
     return x[key] as boolean;
   };
-  // Checks are on unless a session says otherwise (version 1 had no such option).
+  // Sessions saved before the checks could be turned off had them on.
   const checks = x.checks === undefined ? true : flag("checks");
   return { policy: policy as Options["policy"], split: flag("split"), coalesce: flag("coalesce"), trim: flag("trim"), checks };
 }
@@ -262,7 +263,7 @@ export function readSession(x: unknown): Session {
     fail(`it is a session of version ${JSON.stringify(x.version) ?? "(none)"}, and this page reads versions ${READABLE_VERSIONS.join(" and ")}`);
   }
   const version = x.version;
-  const options = readOptions(x.options, version);
+  const options = readOptions(x.options);
   if (!Array.isArray(x.steps)) fail(`"steps" must be a list`);
   if (x.steps.length > MAX_STEPS) fail(`it has ${x.steps.length} steps; a session holds at most ${MAX_STEPS.toLocaleString("en-US")}`);
   const steps: StepSpec[] = [];

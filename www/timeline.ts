@@ -14,7 +14,7 @@
 
 import type { Engine, Operation } from "./engine";
 import { returnsBlock, sessionJson, stepCall, type PtrRef, type Session, type StepSpec } from "./session";
-import type { Fault, LabResult, Written } from "./types";
+import type { Fault, OpResult, Written } from "./types";
 
 /** One step and what it did the last time it ran. */
 export interface Step {
@@ -39,7 +39,7 @@ export interface Step {
 }
 
 /** Turns a step's result into its sentence (see narration.ts). */
-export type Narrator = (op: Operation, result: LabResult, call: string, blocksBefore: number) => string;
+export type Narrator = (op: Operation, result: OpResult, call: string, blocksBefore: number) => string;
 
 /** A pointer a script holds, as the diagram labels it. */
 export interface PointerName {
@@ -51,7 +51,7 @@ export interface PointerName {
 /** What running one step gave. */
 export interface StepOutcome {
   ok: boolean;
-  result: LabResult | null;
+  result: OpResult | null;
   error: string | null;
 }
 
@@ -185,7 +185,7 @@ export class Timeline {
       return { ok: false, result: null, error: op };
     }
     const before = narrator ? engine.blockCount() : 0;
-    let result: LabResult;
+    let result: OpResult;
     try {
       result = engine.run(op);
     } catch (e) {

@@ -10,11 +10,16 @@ export type {
   BlockSnapshot,
   BlockTable,
   Constants,
+  Damage,
+  DamagedBlock,
+  Fault,
   FreeList,
   HeapEvent,
   LayoutField,
   OpResult,
+  Options,
   Pages,
+  PlaygroundOptions,
   Policy,
   PolicyInfo,
   Scenario,
@@ -29,39 +34,6 @@ export type {
   TraceSummary,
   Written,
 } from "./generated/contract";
-
-/**
- * The misuse lab's values the generated contract does not carry yet (checks off, damage):
- * kept here until it does, then re-exported from it like the rest.
- */
-
-/** A simulated segmentation fault: the allocator would have followed a corrupted pointer. */
-export interface Fault {
-  address: number;
-  message: string;
-}
-
-/** `OpResult` with the lab's fields (`written` for a write step, `fault` for a crash). */
-export type LabResult = import("./generated/contract").OpResult & { fault?: Fault | null };
-
-/** One damaged header (`Playground.damage().blocks`). */
-export interface DamagedBlock {
-  header: number;
-  fields: string[];
-  message: string;
-}
-
-/** What the heap's check found after a step (`Playground.damage()`). */
-export interface Damage {
-  message: string | null;
-  blocks: DamagedBlock[];
-}
-
-/** The options in force, `checks` among them (on: free, realloc and the writes are checked). */
-export type Options = import("./generated/contract").Options & { checks: boolean };
-
-/** What `new Playground(options)` and `reset(options)` accept: a preset, then any of the options. */
-export type PlaygroundOptions = Partial<Options> & { preset?: import("./generated/contract").Preset };
 
 /** Every policy, in the order of `Policy::ALL` (the generated list). */
 export { POLICY_NAMES as POLICIES, LAYOUT_FIELDS } from "./generated/contract";

@@ -16,7 +16,7 @@ export const POLICY_NAMES: readonly Policy[] = ["first-fit", "next-fit", "best-f
 export type Preset = "seed" | "default";
 
 /** What `new Playground(options)` and `reset(options)` accept: a preset, then any of
- * the options (policy, split, coalesce, trim). Anything else is refused. */
+ * the options (policy, split, coalesce, trim, checks). Anything else is refused. */
 export type PlaygroundOptions = Partial<Options> & { preset?: Preset };
 
 /** The functions a call can be to (`callText`, `stepText`). */
@@ -45,6 +45,7 @@ export interface Options {
   split: boolean;
   coalesce: boolean;
   trim: boolean;
+  checks: boolean;
 }
 
 /** Page accounting of a backend that grows memory in pages. */
@@ -130,6 +131,26 @@ export interface OpResult {
   moreVisits: number;
   moreFreeVisits: number;
   written: Written | null;
+  fault: Fault | null;
+}
+
+/** A simulated crash (checks off): the address outside the heap, and what happened. */
+export interface Fault {
+  address: number;
+  message: string;
+}
+
+/** A damaged block: its header, the damaged fields, and a sentence. */
+export interface DamagedBlock {
+  header: number;
+  fields: string[];
+  message: string;
+}
+
+/** The heap checked after a step (`Playground.damage()`): sound when `message` is `null`. */
+export interface Damage {
+  message: string | null;
+  blocks: DamagedBlock[];
 }
 
 /** The bytes a write step wrote: from `at`, `bytes` of them. */
@@ -246,6 +267,9 @@ export interface BlockTable {
   fields: string[];
   stride: number;
   freeFlag: number;
+  damagedFlag: number;
+  brokenNextFlag: number;
+  brokenSizeFlag: number;
 }
 
 /** An `Error` thrown with where in the text it is (`parseScenario`, `loadTrace`, `replayTrace`). */

@@ -34,6 +34,9 @@ pub struct OpResult<'a> {
     pub more_free_visits: usize,
     /// The bytes a write (`strcpy`, `memset`, `store`, `memcpy`) wrote; `null` for the others.
     pub written: Option<crate::write::Written>,
+    /// With the checks off: the simulated crash that stopped the operation, which changed
+    /// nothing; `null` when it completed.
+    pub fault: Option<FaultJson>,
 }
 
 /// What `loadTrace` returns: the trace's header and what its operations are.
@@ -162,6 +165,14 @@ pub const LAYOUT_STRIDE: usize = LAYOUT_FIELDS.len();
 
 /// Flag bit of the layout table's `flags` field: the block is free.
 pub const LAYOUT_FREE: u32 = 1;
+/// Flag bit: some field of the block's header or bookkeeping is damaged (checks off only).
+pub const LAYOUT_DAMAGED: u32 = 1 << 8;
+/// Flag bit: the block's `next` does not lead to the block after it; the row's `next` is the
+/// raw value, which may point outside the heap.
+pub const LAYOUT_BROKEN_NEXT: u32 = 1 << 9;
+/// Flag bit: the block's size does not end where the next block starts; the row's `size` is
+/// the raw value, whose end may lie past the break.
+pub const LAYOUT_BROKEN_SIZE: u32 = 1 << 10;
 
 /// One block's row of the layout table, in the order of [`LAYOUT_FIELDS`]. Addresses and sizes
 /// are `u32`s: on wasm32, where the table is read, every `usize` fits.
@@ -175,6 +186,53 @@ pub fn layout_row(b: &BlockInfo) -> [u32; LAYOUT_STRIDE] {
     ]
 }
 
+/// A block's row as the heap run with the checks off walked it: the raw size and `next`, and
+/// flags for what is broken.
+pub fn loose_row(w: &crate::loose::Walked) -> [u32; LAYOUT_STRIDE] {
+    let mut row = layout_row(&w.info);
+    for (on, bit) in [
+        (w.damaged, LAYOUT_DAMAGED),
+        (w.broken_next, LAYOUT_BROKEN_NEXT),
+        (w.broken_size, LAYOUT_BROKEN_SIZE),
+    ] {
+        if on {
+            row[3] |= bit;
+        }
+    }
+    row
+}
+
+/// A simulated crash, as the page shows it: where, and the sentence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultJson {
+    /// The address outside the heap (or where the loop was).
+    pub address: usize,
+    /// What happened, starting with the call: `malloc(8): segmentation fault: …`.
+    pub message: alloc::string::String,
+}
+
+/// What `damage()` returns: the heap checked after a step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DamageJson {
+    /// The first damage's sentence (what broke and what a C program would run into next), or
+    /// `null` when the heap is sound.
+    pub message: Option<alloc::string::String>,
+    /// Every damaged block.
+    pub blocks: Vec<crate::loose::DamagedBlock>,
+}
+
+impl DamageJson {
+    /// The damage a [`crate::loose::Damage`] reports.
+    pub fn of(d: &crate::loose::Damage) -> DamageJson {
+        DamageJson {
+            message: d.message().map(alloc::string::String::from),
+            blocks: d.damaged.clone(),
+        }
+    }
+}
+
 /// The layout table's shape, for the page to decode it by name instead of by fixed offsets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -185,6 +243,14 @@ pub struct BlockTable {
     pub stride: usize,
     /// The bit of `flags` that says a block is free ([`LAYOUT_FREE`]).
     pub free_flag: u32,
+    /// The bit that says a block's header is damaged ([`LAYOUT_DAMAGED`]).
+    pub damaged_flag: u32,
+    /// The bit that says `next` is broken and the row holds its raw value
+    /// ([`LAYOUT_BROKEN_NEXT`]).
+    pub broken_next_flag: u32,
+    /// The bit that says the size is broken and the row holds its raw value
+    /// ([`LAYOUT_BROKEN_SIZE`]).
+    pub broken_size_flag: u32,
 }
 
 /// The layout table's shape.
@@ -192,6 +258,9 @@ pub const BLOCK_TABLE: BlockTable = BlockTable {
     fields: LAYOUT_FIELDS,
     stride: LAYOUT_STRIDE,
     free_flag: LAYOUT_FREE,
+    damaged_flag: LAYOUT_DAMAGED,
+    broken_next_flag: LAYOUT_BROKEN_NEXT,
+    broken_size_flag: LAYOUT_BROKEN_SIZE,
 };
 
 /// Where in a text an error is: set on the `Error` that `parseScenario`, `loadTrace` and

@@ -500,6 +500,21 @@ const TYPES: &[(&str, &str, &str)] = &[
         "What `alloc`, `free`, `realloc` and `calloc` return when they succeed.",
     ),
     (
+        "FaultJson",
+        "Fault",
+        "A simulated crash (checks off): the address outside the heap, and what happened.",
+    ),
+    (
+        "DamagedBlock",
+        "DamagedBlock",
+        "A damaged block: its header, the damaged fields, and a sentence.",
+    ),
+    (
+        "DamageJson",
+        "Damage",
+        "The heap checked after a step (`Playground.damage()`): sound when `message` is `null`.",
+    ),
+    (
         "Written",
         "Written",
         "The bytes a write step wrote: from `at`, `bytes` of them.",
@@ -946,6 +961,7 @@ fn examples() -> Result<Vec<Shape>, ContractError> {
         more_visits: 0,
         more_free_visits: 0,
         written: None,
+        fault: None,
     })?);
     shapes.push(Shape::of(&OpResult {
         address: None,
@@ -953,6 +969,51 @@ fn examples() -> Result<Vec<Shape>, ContractError> {
         more_visits: 0,
         more_free_visits: 0,
         written: Some(crate::write::Written { at: 40, bytes: 6 }),
+        fault: None,
+    })?);
+    // A heap run as C does, whose second header a `memset` overwrote: it is damaged, and the
+    // next malloc crashes.
+    let mut memory = alloc::vec![MaybeUninit::new(0u8); 1 << 16];
+    let mut loose = crate::loose::LooseHeap::new(
+        ArenaBreak::new(&mut memory),
+        Options::DEFAULT,
+        crate::Recorder::default(),
+    );
+    let a = loose
+        .alloc(16)
+        .map_err(|e| ContractError(format!("{e:?}")))?;
+    loose
+        .alloc(16)
+        .map_err(|e| ContractError(format!("{e:?}")))?;
+    loose
+        .write(a, &[0x41; 40])
+        .map_err(|e| ContractError(format!("{e:?}")))?;
+    let damage = loose.inspect();
+    if damage.damaged.is_empty() {
+        return Err(ContractError("the example overflow damaged nothing".into()));
+    }
+    shapes.push(Shape::of(&api::DamageJson::of(&damage))?);
+    shapes.push(Shape::of(&api::DamageJson::of(
+        &crate::loose::Damage::default(),
+    ))?);
+    let fault = match loose.alloc(8) {
+        Err(crate::loose::Stop::Fault(f)) => f,
+        other => {
+            return Err(ContractError(format!(
+                "the example malloc after an overflow should crash: {other:?}"
+            )))
+        }
+    };
+    shapes.push(Shape::of(&OpResult {
+        address: None,
+        events: &[],
+        more_visits: 0,
+        more_free_visits: 0,
+        written: None,
+        fault: Some(api::FaultJson {
+            address: fault.address(),
+            message: format!("malloc(8): {fault}"),
+        }),
     })?);
 
     // A heap that ran a few calls, under the segregated policy so that it has free lists.
@@ -986,7 +1047,7 @@ fn examples() -> Result<Vec<Shape>, ContractError> {
         ));
     }
     shapes.push(Shape::of(&snapshot)?);
-    shapes.push(Shape::of(&OptionsJson(*heap.config()))?);
+    shapes.push(Shape::of(&OptionsJson(*heap.config(), true))?);
 
     // A scenario with every kind of statement.
     let parsed = scenario::parse(SCRIPT).map_err(|e| ContractError(e.to_string()))?;

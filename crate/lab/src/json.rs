@@ -80,20 +80,23 @@ pub const PRESETS: [(&str, Options); 2] = [("seed", Options::SEED), ("default", 
 
 /// The fields of [`OptionsJson`], in order: the options a playground can be given one by one,
 /// besides a preset.
-pub const OPTION_FIELDS: [&str; 4] = ["policy", "split", "coalesce", "trim"];
+pub const OPTION_FIELDS: [&str; 5] = ["policy", "split", "coalesce", "trim", "checks"];
 
-/// [`Options`] as `{"policy": "first-fit", "split": …, "coalesce": …, "trim": …}`.
-pub struct OptionsJson(pub Options);
+/// [`Options`] as `{"policy": "first-fit", "split": …, "coalesce": …, "trim": …, "checks": …}`,
+/// with whether the playground's `free` and `realloc` validate their pointers (`checks`: the
+/// allocator's own checked operations) or do as C does (see [`crate::loose`]).
+pub struct OptionsJson(pub Options, pub bool);
 
 impl Serialize for OptionsJson {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let o = self.0;
-        let [policy_key, split, coalesce, trim] = OPTION_FIELDS;
+        let [policy_key, split, coalesce, trim, checks] = OPTION_FIELDS;
         let mut map = s.serialize_struct("Options", OPTION_FIELDS.len())?;
         map.serialize_field(policy_key, &PolicyJson(o.policy))?;
         map.serialize_field(split, &o.split)?;
         map.serialize_field(coalesce, &o.coalesce)?;
         map.serialize_field(trim, &o.trim)?;
+        map.serialize_field(checks, &self.1)?;
         map.end()
     }
 }
@@ -107,9 +110,9 @@ impl Serialize for PolicyJson {
     }
 }
 
-/// [`Options`] for `#[serde(serialize_with = "json::options")]`.
+/// [`Options`] (checks on) for `#[serde(serialize_with = "json::options")]`.
 pub fn options<S: Serializer>(options: &Options, s: S) -> Result<S::Ok, S::Error> {
-    OptionsJson(*options).serialize(s)
+    OptionsJson(*options, true).serialize(s)
 }
 
 #[cfg(test)]
@@ -144,8 +147,8 @@ mod tests {
     #[test]
     fn options_and_pages_serialise_as_plain_objects() {
         assert_eq!(
-            serde_json::to_string(&OptionsJson(Options::SEED)).unwrap(),
-            r#"{"policy":"first-fit","split":false,"coalesce":false,"trim":false}"#
+            serde_json::to_string(&OptionsJson(Options::SEED, true)).unwrap(),
+            r#"{"policy":"first-fit","split":false,"coalesce":false,"trim":false,"checks":true}"#
         );
         let pages = Some(Pages {
             page_size: 65536,

@@ -20,6 +20,7 @@ pub mod api;
 pub mod contract;
 pub mod diagram;
 pub mod json;
+pub mod loose;
 pub mod recorder;
 pub mod report;
 pub use brkalloc_rng as rng;

@@ -211,7 +211,7 @@ pub fn json(request: &Request, trace: &Trace, run: &Run) -> Result<String, serde
         object.insert("weight".into(), trace.weight.into());
         object.insert(
             "options".into(),
-            serde_json::to_value(OptionsJson(request.options))?,
+            serde_json::to_value(OptionsJson(request.options, true))?,
         );
         object.insert("seedPreset".into(), request.seed_preset.into());
         object.insert("backend".into(), backend_name().into());

@@ -36,10 +36,11 @@ use wasm_bindgen::JsCast;
 use brkalloc::{Break, Heap, Options, PageMemory, Policy, WasmBreak, WasmPages};
 
 use crate::api::{
-    layout_row, Constants, ErrorAt, OpResult, PolicyInfo, TraceProgress, TraceSummary, BLOCK_TABLE,
-    LAYOUT_STRIDE,
+    layout_row, loose_row, Constants, DamageJson, ErrorAt, FaultJson, OpResult, PolicyInfo,
+    TraceProgress, TraceSummary, BLOCK_TABLE, LAYOUT_STRIDE,
 };
 use crate::json::{OPTION_FIELDS, PRESETS};
+use crate::loose::{LooseHeap, Stop};
 use crate::snapshot::{FreeList, Snapshot, Totals};
 use crate::trace::{self, ReplayOptions, Replayer};
 use crate::wording::{self, Address, Arg, Call, Function, Quantity};
@@ -319,6 +320,9 @@ const VISIT_LIMIT: usize = 256;
 /// The playground's heap.
 type PlaygroundHeap = Heap<WasmBreak, Options, Recorder>;
 
+/// The heap with the checks off ("as C does", [`crate::loose`]).
+type LoosePlaygroundHeap = LooseHeap<WasmBreak>;
+
 /// A heap in this module's linear memory, driven from JavaScript.
 ///
 /// ```js
@@ -334,6 +338,9 @@ pub struct Playground {
     held: Held,
     /// The layout table: [`LAYOUT_STRIDE`] `u32`s per block, refreshed by [`Playground::layout`].
     layout: Vec<u32>,
+    /// With the checks off, the heap run as C does; `held` then holds an empty placeholder
+    /// heap that has grown no memory.
+    loose: Option<LoosePlaygroundHeap>,
 }
 
 /// Who holds the heap: the playground, or, from [`Playground::load_trace`] until anything else
@@ -375,11 +382,15 @@ impl Playground {
     /// contract. Anything else is refused.
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<JsValue>) -> Result<Playground, JsError> {
-        let options = parse_options(options)?;
-        Ok(Playground {
-            held: Held::Heap(new_heap(options)?),
+        let (options, checks) = parse_options(options)?;
+        let brk = first_page()?;
+        let mut p = Playground {
+            held: Held::Heap(placeholder()),
             layout: Vec::new(),
-        })
+            loose: None,
+        };
+        p.start(brk, options, checks);
+        Ok(p)
     }
 
     /// Starts over with an empty heap, with `options` (or, when `undefined`, the default ones).
@@ -391,8 +402,8 @@ impl Playground {
     /// requests also leave the same bytes: stepping back (a reset, then the earlier steps again)
     /// shows the data and free-list words exactly as they were, not what later steps wrote.
     pub fn reset(&mut self, options: Option<JsValue>) -> Result<(), JsError> {
-        let options = parse_options(options)?;
-        self.reset_with(options);
+        let (options, checks) = parse_options(options)?;
+        self.reset_with(options, checks);
         Ok(())
     }
 
@@ -401,9 +412,11 @@ impl Playground {
     /// `free()` on other classes; here `free` is the allocator's.
     pub fn destroy(self) {}
 
-    /// The options in force, as `{policy, split, coalesce, trim}` (`Options` in the contract).
+    /// The options in force, as `{policy, split, coalesce, trim, checks}` (`Options` in the
+    /// contract).
     pub fn options(&self) -> Result<JsValue, JsError> {
-        to_js(&crate::json::OptionsJson(*self.heap().config()))
+        let (options, checks) = self.config();
+        to_js(&crate::json::OptionsJson(options, checks))
     }
 
     /// `malloc(size)`. Returns `{address, events}` (`OpResult`); throws an `Error` saying why it
@@ -412,6 +425,11 @@ impl Playground {
         let typed = typed_call(Function::Malloc, &[&size]);
         let n = to_usize(&typed, &size, Quantity::Size)?;
         let call = Call::new(Function::Malloc, &[Arg::Number(n as u64)]).to_string();
+        if let Some(loose) = &mut self.loose {
+            loose.recorder.take();
+            let r = loose.alloc(n).map(Some);
+            return self.finish_loose(&call, r, None);
+        }
         let heap = self.heap_mut();
         heap.observer_mut().take();
         let result = heap.alloc(n).map(|p| p.as_ptr() as usize);
@@ -425,6 +443,11 @@ impl Playground {
         let n = to_usize(&typed, &size, Quantity::Size)?;
         let args = [Arg::Number(c as u64), Arg::Number(n as u64)];
         let call = Call::new(Function::Calloc, &args).to_string();
+        if let Some(loose) = &mut self.loose {
+            loose.recorder.take();
+            let r = loose.calloc(c, n).map(Some);
+            return self.finish_loose(&call, r, None);
+        }
         let heap = self.heap_mut();
         heap.observer_mut().take();
         let result = heap.calloc(c, n).map(|p| p.as_ptr() as usize);
@@ -440,6 +463,11 @@ impl Playground {
         let typed = typed_call(Function::Free, &[&address]);
         let a = to_usize(&typed, &address, Quantity::Address)?;
         let call = Call::new(Function::Free, &[Arg::Address(a as u64)]).to_string();
+        if let Some(loose) = &mut self.loose {
+            loose.recorder.take();
+            let r = loose.free(a).map(|()| None);
+            return self.finish_loose(&call, r, None);
+        }
         let heap = self.heap_mut();
         heap.observer_mut().take();
         // Only the address is compared with the blocks' (the checked `free` finds the block on
@@ -455,6 +483,11 @@ impl Playground {
         let n = to_usize(&typed, &size, Quantity::Size)?;
         let args = [Arg::Address(a as u64), Arg::Number(n as u64)];
         let call = Call::new(Function::Realloc, &args).to_string();
+        if let Some(loose) = &mut self.loose {
+            loose.recorder.take();
+            let r = loose.realloc(a, n).map(Some);
+            return self.finish_loose(&call, r, None);
+        }
         let heap = self.heap_mut();
         heap.observer_mut().take();
         let result = heap
@@ -565,13 +598,48 @@ impl Playground {
             ],
         )
         .to_string();
-        let bytes = crate::write::read(self.heap(), s, n)
-            .map_err(|why| JsError::new(&format!("{call}: the source: {why}")))?;
-        self.write_bytes(&call, d, &bytes)
+        if let Some(loose) = &mut self.loose {
+            loose.recorder.take();
+            if n > crate::write::MAX_WRITE {
+                return Err(JsError::new(&format!(
+                    "{call}: the playground copies at most {} in one step",
+                    wording::bytes(crate::write::MAX_WRITE)
+                )));
+            }
+            let r = loose
+                .read(s, n)
+                .map_err(Stop::Fault)
+                .and_then(|bytes| loose.write(d, &bytes))
+                .map(|()| None);
+            let written = crate::write::Written { at: d, bytes: n };
+            return self.finish_loose(&call, r, Some(written));
+        }
+        let heap = self.heap_mut();
+        heap.observer_mut().take();
+        let written = crate::write::copy(heap, d, s, n)
+            .map_err(|why| JsError::new(&format!("{call}: {why}")))?;
+        to_js(&OpResult {
+            address: None,
+            events: &[],
+            more_visits: 0,
+            more_free_visits: 0,
+            written: Some(written),
+            fault: None,
+        })
     }
 
     /// The whole heap as a plain object (`Snapshot` in the contract).
     pub fn snapshot(&self) -> Result<JsValue, JsError> {
+        if let Some(loose) = &self.loose {
+            return to_js(&Snapshot::build(
+                loose.heap_start(),
+                loose.brk(),
+                loose.memory().pages(),
+                loose.options().policy,
+                Self::loose_blocks(loose).into_iter(),
+                Self::loose_lists(loose),
+            ));
+        }
         to_js(&Snapshot::of(self.heap()))
     }
 
@@ -580,6 +648,11 @@ impl Playground {
     /// `Stats` defines them, in one walk of the chain. The same numbers as `snapshot().totals`,
     /// without building the snapshot: the stats panel asks for them after every step.
     pub fn totals(&self) -> Result<JsValue, JsError> {
+        if let Some(loose) = &self.loose {
+            let blocks = Self::loose_blocks(loose);
+            let stats = brkalloc::Stats::from_blocks(loose.heap_start(), loose.brk(), blocks);
+            return to_js(&Totals::from(stats));
+        }
         to_js(&Totals::of(self.heap()))
     }
 
@@ -588,13 +661,34 @@ impl Playground {
     /// the other policies. Cheaper than a snapshot: the page asks for it after every step.
     #[wasm_bindgen(js_name = freeLists)]
     pub fn free_lists(&self) -> Result<JsValue, JsError> {
+        if let Some(loose) = &self.loose {
+            return to_js(&Self::loose_lists(loose));
+        }
         to_js(&FreeList::group(&self.heap().listed().collect::<Vec<_>>()))
     }
 
     /// Runs the heap's invariant checker: `undefined` when every invariant holds, else a
     /// sentence naming the block that breaks one.
     pub fn check(&self) -> Option<String> {
+        if let Some(loose) = &self.loose {
+            return loose.inspect().message().map(String::from);
+        }
         self.heap().check().err().map(|c| c.to_string())
+    }
+
+    /// The heap checked after a step (`Damage` in the contract): `{message, blocks}`, where
+    /// `message` says in one sentence what broke and what a C program would run into next
+    /// (`null` when the heap is sound), and `blocks` lists each damaged block with its damaged
+    /// fields (`size`, `flags`, `next`, `footer`, `links`). With the checks on, the heap is
+    /// always sound.
+    pub fn damage(&self) -> Result<JsValue, JsError> {
+        match &self.loose {
+            Some(loose) => to_js(&DamageJson::of(&loose.inspect())),
+            None => to_js(&DamageJson {
+                message: None,
+                blocks: Vec::new(),
+            }),
+        }
     }
 
     /// This module's `WebAssembly.Memory`, where the heap's bytes are.
@@ -605,24 +699,36 @@ impl Playground {
     /// The address of the first header (or of the break, when there is no block).
     #[wasm_bindgen(js_name = heapStart)]
     pub fn heap_start(&self) -> usize {
-        self.heap().heap_start()
+        match &self.loose {
+            Some(loose) => loose.heap_start(),
+            None => self.heap().heap_start(),
+        }
     }
 
     /// The program break: the end of the last block, `sbrk(0)`.
     pub fn brk(&self) -> usize {
-        self.heap().brk()
+        match &self.loose {
+            Some(loose) => loose.brk(),
+            None => self.heap().brk(),
+        }
     }
 
     /// The end of the pages grown for the current region: the break can rise this far without
     /// `memory.grow`.
     pub fn limit(&self) -> usize {
-        self.heap().backend().limit() as usize
+        match &self.loose {
+            Some(loose) => loose.memory().backend().limit() as usize,
+            None => self.heap().backend().limit() as usize,
+        }
     }
 
     /// How many 64 KiB pages the heap has grown in all.
     #[wasm_bindgen(js_name = pagesGrown)]
     pub fn pages_grown(&self) -> usize {
-        self.heap().backend().pages().map_or(0, |p| p.grown)
+        match &self.loose {
+            Some(loose) => loose.memory().pages().map_or(0, |p| p.grown),
+            None => self.heap().backend().pages().map_or(0, |p| p.grown),
+        }
     }
 
     /// Refreshes the layout table, [`LAYOUT_STRIDE`] `u32`s per block in chain order, in the
@@ -633,8 +739,14 @@ impl Playground {
     pub fn layout(&mut self) -> usize {
         let mut table = core::mem::take(&mut self.layout);
         table.clear();
-        for b in self.heap().blocks() {
-            table.extend_from_slice(&layout_row(&b));
+        if let Some(loose) = &self.loose {
+            for w in loose.inspect().blocks {
+                table.extend_from_slice(&loose_row(&w));
+            }
+        } else {
+            for b in self.heap().blocks() {
+                table.extend_from_slice(&layout_row(&b));
+            }
         }
         self.layout = table;
         self.layout.len() / LAYOUT_STRIDE
@@ -654,10 +766,16 @@ impl Playground {
     /// weight}` (`TraceSummary`).
     #[wasm_bindgen(js_name = loadTrace)]
     pub fn load_trace(&mut self, text: &str) -> Result<JsValue, JsValue> {
+        if self.loose.is_some() {
+            return Err(JsError::new(
+                "a trace replays with the checks on: turn them on to load one",
+            )
+            .into());
+        }
         let trace = trace::parse(text).map_err(|e| located(&e.to_string(), ErrorAt::from(&e)))?;
         let summary = TraceSummary::of(&trace);
         let options = *self.heap().config();
-        self.reset_with(options);
+        self.reset_with(options, true);
         let heap = self.take_heap();
         // Samples are taken as `replayTrace` asks, from its first call on.
         let replay = ReplayOptions {
@@ -742,12 +860,7 @@ impl Playground {
     /// Takes the heap out, ending any replay, and leaves an empty placeholder heap (one that
     /// has grown no memory) in its place until the caller puts a heap back.
     fn take_heap(&mut self) -> PlaygroundHeap {
-        let placeholder = Heap::with_observer(
-            WasmBreak::wasm(),
-            Options::DEFAULT,
-            Recorder::with_visit_limit(VISIT_LIMIT),
-        );
-        core::mem::replace(&mut self.held, Held::Heap(placeholder)).into_heap()
+        core::mem::replace(&mut self.held, Held::Heap(placeholder())).into_heap()
     }
 
     /// Turns the heap's answer into `{address, events}`, or its error into a JavaScript `Error`
@@ -767,6 +880,7 @@ impl Playground {
                 more_visits,
                 more_free_visits,
                 written: None,
+                fault: None,
             }),
             Err(e) => Err(JsError::new(&prefixed(call, &e.to_string()))),
         }
@@ -774,6 +888,15 @@ impl Playground {
 
     /// Writes `bytes` at `at` for the write methods, or refuses with `call: why`.
     fn write_bytes(&mut self, call: &str, at: usize, bytes: &[u8]) -> Result<JsValue, JsError> {
+        if let Some(loose) = &mut self.loose {
+            loose.recorder.take();
+            let r = loose.write(at, bytes).map(|()| None);
+            let written = crate::write::Written {
+                at,
+                bytes: bytes.len(),
+            };
+            return self.finish_loose(call, r, Some(written));
+        }
         let heap = self.heap_mut();
         heap.observer_mut().take();
         let written = crate::write::write(heap, at, bytes)
@@ -784,19 +907,121 @@ impl Playground {
             more_visits: 0,
             more_free_visits: 0,
             written: Some(written),
+            fault: None,
         })
+    }
+
+    /// Turns the loose heap's answer into `{address, events}`, or `{fault}` for a simulated
+    /// crash (a result, not an error: the crash is a step of its own), or a refusal into an
+    /// `Error` whose message starts with the call.
+    fn finish_loose(
+        &mut self,
+        call: &str,
+        result: Result<Option<usize>, Stop>,
+        written: Option<crate::write::Written>,
+    ) -> Result<JsValue, JsError> {
+        let Some(loose) = &mut self.loose else {
+            return Err(JsError::new(&format!("{call}: the checks are on")));
+        };
+        let (more_visits, more_free_visits) =
+            (loose.recorder.more_visits, loose.recorder.more_free_visits);
+        let events = loose.recorder.take();
+        match result {
+            Ok(address) => to_js(&OpResult {
+                address,
+                events: &events,
+                more_visits,
+                more_free_visits,
+                written,
+                fault: None,
+            }),
+            Err(Stop::Fault(f)) => to_js(&OpResult {
+                address: None,
+                events: &[],
+                more_visits: 0,
+                more_free_visits: 0,
+                written: None,
+                fault: Some(FaultJson {
+                    address: f.address(),
+                    message: format!("{call}: {f}"),
+                }),
+            }),
+            Err(Stop::Refused(why)) => Err(JsError::new(&format!("{call}: {why}"))),
+        }
+    }
+
+    /// The options and whether the checks are on.
+    fn config(&self) -> (Options, bool) {
+        match &self.loose {
+            Some(loose) => (loose.options(), false),
+            None => (*self.heap().config(), true),
+        }
+    }
+
+    /// Starts a heap on `brk` (a backend with its first page grown): the allocator's own, or,
+    /// without `checks`, one run as C does.
+    fn start(&mut self, brk: WasmBreak, options: Options, checks: bool) {
+        let recorder = Recorder::with_visit_limit(VISIT_LIMIT);
+        if checks {
+            self.loose = None;
+            self.held = Held::Heap(Heap::with_observer(brk, options, recorder));
+        } else {
+            self.held = Held::Heap(placeholder());
+            self.loose = Some(LooseHeap::new(brk, options, recorder));
+        }
+    }
+
+    /// The loose heap's blocks as the snapshot and totals count them: each size cut to the
+    /// memory there is (the raw size is in the layout table), so that sums stay meaningful.
+    fn loose_blocks(loose: &LoosePlaygroundHeap) -> Vec<brkalloc::BlockInfo> {
+        let end = loose.brk();
+        loose
+            .inspect()
+            .blocks
+            .iter()
+            .map(|w| brkalloc::BlockInfo {
+                size: w.info.size.min(end.saturating_sub(w.info.data)),
+                ..w.info
+            })
+            .collect()
+    }
+
+    /// The loose heap's lists, each followed while its links lead to walked blocks, at most
+    /// as far as there are blocks.
+    fn loose_lists(loose: &LoosePlaygroundHeap) -> Vec<FreeList> {
+        let blocks = loose.inspect().blocks;
+        let mut entries = Vec::new();
+        for (class, min, head) in loose.list_heads() {
+            let mut x = head;
+            for _ in 0..blocks.len() {
+                if !blocks.iter().any(|w| w.info.header == x) {
+                    break;
+                }
+                entries.push((class, min, x));
+                // A free block's list links are its first two data words: back, then next.
+                let link = x + brkalloc::HEADER_SIZE + core::mem::size_of::<usize>();
+                match loose.memory().word(link, "") {
+                    Ok(next) if next != 0 => x = next,
+                    _ => break,
+                }
+            }
+        }
+        FreeList::group(&entries)
     }
 
     /// Replaces the heap with an empty one with `options` on the same memory, zeroed (see
     /// [`Playground::reset`]). Ends any trace replay.
-    fn reset_with(&mut self, options: Options) {
-        let mut old = self.take_heap();
-        old.reset();
-        self.held = Held::Heap(Heap::with_observer(
-            old.into_backend(),
-            options,
-            Recorder::with_visit_limit(VISIT_LIMIT),
-        ));
+    fn reset_with(&mut self, options: Options, checks: bool) {
+        let brk = match self.loose.take() {
+            // Gives every byte back: the break returns to where the heap started.
+            Some(loose) => loose.into_backend(),
+            None => {
+                let mut old = self.take_heap();
+                old.reset();
+                old.into_backend()
+            }
+        };
+        self.start(brk, options, checks);
         self.layout.clear();
         self.zero_spare();
     }
@@ -804,7 +1029,7 @@ impl Playground {
     /// Zeroes the bytes between the break and the end of the pages the break owns, through a
     /// `Uint8Array` over the memory (no block lives there: the heap ends at the break).
     fn zero_spare(&self) {
-        let (from, to) = (self.heap().brk(), self.limit());
+        let (from, to) = (self.brk(), self.limit());
         if from < to {
             let buffer = wasm_bindgen::memory()
                 .unchecked_into::<js_sys::WebAssembly::Memory>()
@@ -850,19 +1075,25 @@ fn make_room_for_bookkeeping() {
     drop(core::hint::black_box(room));
 }
 
-/// A heap on a fresh [`WasmBreak`] whose first page is already grown, so that the heap has an
-/// address (and the diagram a start) before the first `malloc`.
-fn new_heap(options: Options) -> Result<Heap<WasmBreak, Options, Recorder>, JsError> {
+/// A fresh [`WasmBreak`] whose first page is already grown, so that the heap has an address
+/// (and the diagram a start) before the first `malloc`.
+fn first_page() -> Result<WasmBreak, JsError> {
     make_room_for_bookkeeping();
     let mut brk = WasmBreak::wasm();
     brk.sbrk(1)
         .and_then(|_| brk.sbrk(-1))
         .map_err(|e| JsError::new(&format!("the heap could not get its first page: {e}")))?;
-    Ok(Heap::with_observer(
-        brk,
-        options,
+    Ok(brk)
+}
+
+/// An empty heap that has grown no memory: what `held` holds while a trace replay or the
+/// loose heap has the real one, or while the heap is being replaced.
+fn placeholder() -> PlaygroundHeap {
+    Heap::with_observer(
+        WasmBreak::wasm(),
+        Options::DEFAULT,
         Recorder::with_visit_limit(VISIT_LIMIT),
-    ))
+    )
 }
 
 /// The value as the learner typed it, for the start of an error message.
@@ -1001,9 +1232,9 @@ fn parse_number(text: &str) -> Option<f64> {
 }
 
 /// Reads `new Playground(options)`'s argument, refusing unknown fields and values.
-fn parse_options(value: Option<JsValue>) -> Result<Options, JsError> {
+fn parse_options(value: Option<JsValue>) -> Result<(Options, bool), JsError> {
     let Some(value) = value.filter(|v| !v.is_undefined() && !v.is_null()) else {
-        return Ok(Options::DEFAULT);
+        return Ok((Options::DEFAULT, true));
     };
     let value = &value;
     // A revoked `Proxy`, or one whose traps throw, cannot be read: say so, with what it threw.
@@ -1057,7 +1288,7 @@ fn parse_options(value: Option<JsValue>) -> Result<Options, JsError> {
         }
     };
 
-    let [policy_key, split, coalesce, trim] = OPTION_FIELDS;
+    let [policy_key, split, coalesce, trim, checks_key] = OPTION_FIELDS;
     let policy = get(policy_key)?;
     if !policy.is_undefined() {
         let names: Vec<&str> = Policy::ALL.iter().map(|p| p.name()).collect();
@@ -1073,10 +1304,12 @@ fn parse_options(value: Option<JsValue>) -> Result<Options, JsError> {
                 ))
             })?;
     }
+    let mut checks = true;
     for (key, slot) in [
         (split, &mut options.split),
         (coalesce, &mut options.coalesce),
         (trim, &mut options.trim),
+        (checks_key, &mut checks),
     ] {
         let v = get(key)?;
         if v.is_undefined() {
@@ -1089,7 +1322,7 @@ fn parse_options(value: Option<JsValue>) -> Result<Options, JsError> {
             ))
         })?;
     }
-    Ok(options)
+    Ok((options, checks))
 }
 
 /// A JavaScript value, briefly, for an error message.
@@ -1278,7 +1511,13 @@ mod tests {
             .unwrap();
         p.memcpy(b.clone(), a.clone(), JsValue::from(3)).unwrap();
         assert_eq!(
-            crate::write::read(p.heap(), b.as_f64().unwrap() as usize, 3).unwrap(),
+            p.heap()
+                .bytes(b.as_f64().unwrap() as usize, 3)
+                .unwrap()
+                .iter()
+                // SAFETY: these three bytes were just written by memcpy.
+                .map(|x| unsafe { x.assume_init() })
+                .collect::<Vec<u8>>(),
             b"hi!"
         );
         let before = table(&mut p);
@@ -1399,14 +1638,100 @@ mod tests {
         let options = parse_options(Some(
             js_sys::JSON::parse(r#"{"preset":"seed","policy":"best-fit"}"#).unwrap(),
         ))
-        .unwrap_or(Options::DEFAULT);
+        .unwrap_or((Options::DEFAULT, true));
         assert_eq!(
             options,
-            Options {
-                policy: Policy::BestFit,
-                ..Options::SEED
-            }
+            (
+                Options {
+                    policy: Policy::BestFit,
+                    ..Options::SEED
+                },
+                true
+            )
         );
+        assert!(parse(r#"{"checks":"off"}"#).starts_with("checks must be true or false"));
+        let off = parse_options(Some(js_sys::JSON::parse(r#"{"checks":false}"#).unwrap()));
+        assert_eq!(off.ok(), Some((Options::DEFAULT, false)));
+    }
+
+    /// A playground with the checks off ("as C does") and the given policy.
+    fn as_c(policy: &str) -> Playground {
+        let options = js_sys::JSON::parse(&format!(r#"{{"checks":false,"policy":"{policy}"}}"#));
+        Playground::new(Some(options.unwrap())).unwrap()
+    }
+
+    fn field(value: &JsValue, key: &str) -> JsValue {
+        Reflect::get(value, &JsValue::from_str(key)).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn with_the_checks_off_a_double_free_makes_two_mallocs_return_one_block() {
+        let mut p = as_c("segregated");
+        let options = p.options().unwrap();
+        assert_eq!(field(&options, "checks").as_bool(), Some(false));
+        let a = field(&p.alloc(JsValue::from(16)).unwrap(), "address");
+        p.alloc(JsValue::from(16)).unwrap();
+        p.free(a.clone()).unwrap();
+        assert_eq!(p.check(), None, "one free is fine");
+        let second = p.free(a.clone()).unwrap();
+        assert!(field(&second, "fault").is_null());
+        let damage = p.damage().unwrap();
+        let message = field(&damage, "message").as_string().unwrap();
+        assert!(message.contains("now loops"), "{message}");
+        let c = field(&p.alloc(JsValue::from(16)).unwrap(), "address");
+        let d = field(&p.alloc(JsValue::from(16)).unwrap(), "address");
+        assert_eq!(c.as_f64(), a.as_f64());
+        assert_eq!(d.as_f64(), a.as_f64(), "the same block, handed out twice");
+    }
+
+    #[wasm_bindgen_test]
+    fn with_the_checks_off_an_overflow_damages_the_next_header_and_malloc_crashes_changing_nothing()
+    {
+        let mut p = as_c("first-fit");
+        let a = field(&p.alloc(JsValue::from(16)).unwrap(), "address");
+        let b = field(&p.alloc(JsValue::from(16)).unwrap(), "address");
+        let r = p
+            .memset(a.clone(), JsValue::from("A"), JsValue::from(40))
+            .unwrap();
+        assert_eq!(number(&field(&r, "written"), "bytes"), 40.0);
+        assert!(field(&r, "fault").is_null());
+        let damage = p.damage().unwrap();
+        let blocks: Array = field(&damage, "blocks").unchecked_into();
+        let header = b.as_f64().unwrap() - brkalloc::HEADER_SIZE as f64;
+        assert_eq!(number(&blocks.get(0), "header"), header);
+        let message = field(&damage, "message").as_string().unwrap();
+        assert!(message.contains("now says size 0x41414140"), "{message}");
+        // The diagram's row for that header says it is damaged.
+        let n = p.layout();
+        let table = p.layout.clone();
+        let row = (0..n)
+            .find(|i| table[i * LAYOUT_STRIDE] as f64 == header)
+            .unwrap();
+        assert_ne!(
+            table[row * LAYOUT_STRIDE + 3] & crate::api::LAYOUT_DAMAGED,
+            0
+        );
+        // The next malloc takes the "free" 0x41414140-byte block and crashes; nothing changes.
+        let before = table.clone();
+        let snapshot = js_sys::JSON::stringify(&p.snapshot().unwrap()).unwrap();
+        let crash = p.alloc(JsValue::from(8)).unwrap();
+        let fault = field(&crash, "fault");
+        let message = field(&fault, "message").as_string().unwrap();
+        assert!(
+            message.starts_with("malloc(8): segmentation fault"),
+            "{message}"
+        );
+        assert!(field(&crash, "address").is_null());
+        p.layout();
+        assert_eq!(p.layout, before);
+        assert_eq!(
+            js_sys::JSON::stringify(&p.snapshot().unwrap()).unwrap(),
+            snapshot
+        );
+        // With the checks on again, a reset heap is sound and writes are refused.
+        p.reset(None).unwrap();
+        assert_eq!(p.check(), None);
+        assert_eq!(field(&p.options().unwrap(), "checks").as_bool(), Some(true));
     }
 
     #[wasm_bindgen_test]
@@ -1490,7 +1815,11 @@ mod tests {
 
         // The same trace through trace::replay_with on a heap of its own.
         let trace = trace::parse(&text).unwrap();
-        let mut heap = new_heap(Options::SEED).unwrap();
+        let mut heap = Heap::with_observer(
+            first_page().unwrap(),
+            Options::SEED,
+            Recorder::with_visit_limit(VISIT_LIMIT),
+        );
         let stats = trace::replay_with(
             &trace,
             &mut heap,

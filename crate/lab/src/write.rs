@@ -4,10 +4,12 @@
 //! With the heap's checks on, a write must land inside the data of one used block. Anything
 //! else is refused with a sentence saying what C would have let through (a heap overflow into
 //! the next header, a write through a dangling pointer, a write into a header), and nothing
-//! changes. [`checked_range`] makes that decision; [`write()`] and [`read()`] carry it out.
+//! changes. [`checked_range`] makes that decision; [`write()`] and [`copy`] carry it out.
 
 use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
+use core::mem::MaybeUninit;
 
 use brkalloc::{BlockInfo, Break, Config, Heap, Observer, HEADER_SIZE};
 
@@ -108,24 +110,38 @@ pub fn write<B: Break, C: Config, O: Observer>(
     let slice = heap
         .data_mut(data)
         .ok_or_else(|| format!("no used block starts at {}", Address(data as u64)))?;
-    slice[offset..offset + bytes.len()].copy_from_slice(bytes);
+    for (to, &b) in slice[offset..offset + bytes.len()].iter_mut().zip(bytes) {
+        *to = MaybeUninit::new(b);
+    }
     Ok(Written {
         at: addr,
         bytes: bytes.len(),
     })
 }
 
-/// Reads `len` bytes at `addr`, which must lie inside one used block's data.
-pub fn read<B: Break, C: Config, O: Observer>(
-    heap: &Heap<B, C, O>,
-    addr: usize,
+/// `memcpy`: copies `len` bytes from `src` to `dst`, both inside used blocks' data (the
+/// source is checked first, as [`checked_range`] says, with `reads`); on refusal nothing
+/// changes. The bytes are copied as they are, written or not.
+pub fn copy<B: Break, C: Config, O: Observer>(
+    heap: &mut Heap<B, C, O>,
+    dst: usize,
+    src: usize,
     len: usize,
-) -> Result<alloc::vec::Vec<u8>, String> {
-    let (data, offset) = checked_range(heap, addr, len, "reads")?;
+) -> Result<Written, String> {
+    checked_range(heap, src, len, "reads").map_err(|why| format!("the source: {why}"))?;
+    let (data, offset) = checked_range(heap, dst, len, "writes")?;
+    let bytes: Vec<MaybeUninit<u8>> = heap
+        .bytes(src, len)
+        .ok_or_else(|| format!("the source {} is not in the heap", Address(src as u64)))?
+        .to_vec();
     let slice = heap
-        .data(data)
+        .data_mut(data)
         .ok_or_else(|| format!("no used block starts at {}", Address(data as u64)))?;
-    Ok(slice[offset..offset + len].to_vec())
+    slice[offset..offset + len].copy_from_slice(&bytes);
+    Ok(Written {
+        at: dst,
+        bytes: len,
+    })
 }
 
 #[cfg(test)]
@@ -146,8 +162,14 @@ mod tests {
             write(&mut heap, a, b"hello\0"),
             Ok(Written { at: a, bytes: 6 })
         );
-        assert_eq!(read(&heap, a, 6).unwrap(), b"hello\0");
-        assert_eq!(read(&heap, a + 3, 2).unwrap(), b"lo");
+        assert_eq!(bytes(&heap, a, 6), b"hello\0");
+        assert_eq!(
+            copy(&mut heap, c, a + 3, 2),
+            Ok(Written { at: c, bytes: 2 })
+        );
+        assert_eq!(bytes(&heap, c, 2), b"lo");
+        let from_b = copy(&mut heap, c, b, 2);
+        assert!(from_b.is_ok(), "{from_b:?}");
 
         let size = heap.block_at(a).unwrap().size;
         let overflow = write(&mut heap, a, &[b'A'; 40]).unwrap_err();
@@ -170,6 +192,15 @@ mod tests {
         assert_eq!(heap.check(), Ok(()));
         let after: alloc::vec::Vec<_> = heap.blocks().collect();
         assert_eq!(after.len(), before.len());
-        assert_eq!(read(&heap, a, 6).unwrap(), b"hello\0");
+        assert_eq!(bytes(&heap, a, 6), b"hello\0");
+        let refused = copy(&mut heap, c, b, 2).unwrap_err();
+        assert!(refused.starts_with("the source: the block at"), "{refused}");
+    }
+
+    /// Bytes the test wrote.
+    fn bytes(heap: &Heap<ArenaBreak<'_>, Options>, at: usize, len: usize) -> Vec<u8> {
+        let bytes = heap.bytes(at, len).unwrap();
+        // SAFETY: the arena was zeroed when it was made, so every byte is initialised.
+        bytes.iter().map(|b| unsafe { b.assume_init() }).collect()
     }
 }

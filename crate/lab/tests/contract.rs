@@ -74,7 +74,7 @@ fn every_event_kind_is_declared_with_its_fields() {
 /// `OPTION_FIELDS`) are the fields the options serialise to.
 #[test]
 fn the_options_a_playground_takes_are_the_fields_options_serialise_to() {
-    let json = serde_json::to_value(OptionsJson(brkalloc::Options::DEFAULT)).unwrap();
+    let json = serde_json::to_value(OptionsJson(brkalloc::Options::DEFAULT, true)).unwrap();
     let keys: Vec<&str> = json
         .as_object()
         .unwrap()

@@ -420,13 +420,13 @@ fn run(scenario: &Scenario) -> Vec<Result<Option<usize>, String>> {
                 &[*byte],
             )
             .map(|_| None),
-            Stmt::Memcpy { ptr, src, count } => {
-                brkalloc_lab::write::read(&heap, address(src, &names), *count as usize)
-                    .and_then(|bytes| {
-                        brkalloc_lab::write::write(&mut heap, address(ptr, &names), &bytes)
-                    })
-                    .map(|_| None)
-            }
+            Stmt::Memcpy { ptr, src, count } => brkalloc_lab::write::copy(
+                &mut heap,
+                address(ptr, &names),
+                address(src, &names),
+                *count as usize,
+            )
+            .map(|_| None),
         };
         if let (Some(n), Ok(Some(a))) = (step.stmt.name(), &outcome) {
             names.insert(n.to_string(), *a);

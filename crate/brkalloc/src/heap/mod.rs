@@ -69,6 +69,7 @@ pub use policy::{Config, GrowOnlyConfig, Options, Policy, SegregatedConfig};
 pub use segments::MAX_SEGMENTS;
 
 use core::alloc::Layout;
+use core::mem::MaybeUninit;
 use core::ptr::{self, NonNull};
 
 use crate::brk::Break;
@@ -437,29 +438,32 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         }
     }
 
-    /// The data bytes of the used block whose data starts at `data`, to read; `None` when no
-    /// used block's data starts there. Walks the chain, as [`free`](Heap::free) does, checking
-    /// each header before reading it, so any address may be passed.
-    pub fn data(&self, data: usize) -> Option<&[u8]> {
+    /// The `len` bytes of heap memory at `addr`, headers and free blocks included, when they
+    /// lie inside one segment of the heap; `None` otherwise. They are `MaybeUninit`: bytes no
+    /// one has written yet are whatever the break handed out.
+    pub fn bytes(&self, addr: usize, len: usize) -> Option<&[MaybeUninit<u8>]> {
+        let (p, _) = self.segments.locate(addr, len, self.end.addr())?;
+        // SAFETY: `locate` found the range inside one segment of memory the break handed to
+        // this heap, and `p` carries that segment's provenance. The slice borrows `self`, so no
+        // operation can write or give back those bytes while it lives; `MaybeUninit` makes no
+        // claim about their contents.
+        Some(unsafe { core::slice::from_raw_parts(p.cast(), len) })
+    }
+
+    /// The data bytes of the used block whose data starts at `data`, to write: what a program
+    /// does with the memory `malloc` gave it. `None` when no used block's data starts there
+    /// (the walk that finds it checks every header before reading it, as
+    /// [`free`](Heap::free)'s does, so any address may be passed). The bytes of a used block
+    /// are the program's alone (the heap keeps its bookkeeping in headers and free blocks), so
+    /// nothing written there can break the heap.
+    pub fn data_mut(&mut self, data: usize) -> Option<&mut [MaybeUninit<u8>]> {
         let b = self.blocks().find(|b| b.data == data && !b.free)?;
         let p = self.segments.ptr_to(b.data);
         // SAFETY: the walk found a used block of the heap whose `size` data bytes lie inside
         // one segment of the heap's memory (it checks every block against the segment table);
-        // `p` carries that segment's provenance. The slice borrows `self`, so no operation can
-        // change or give back those bytes while it lives.
-        Some(unsafe { core::slice::from_raw_parts(p, b.size) })
-    }
-
-    /// The data bytes of the used block whose data starts at `data`, to write: what a program
-    /// does with the memory `malloc` gave it. `None` when no used block's data starts there.
-    /// The bytes of a used block are the program's alone (the heap keeps its bookkeeping in
-    /// headers and free blocks), so nothing written there can break the heap.
-    pub fn data_mut(&mut self, data: usize) -> Option<&mut [u8]> {
-        let b = self.blocks().find(|b| b.data == data && !b.free)?;
-        let p = self.segments.ptr_to(b.data);
-        // SAFETY: as for `data`; the slice borrows `self` mutably, so nothing else reads or
-        // writes those bytes while it lives.
-        Some(unsafe { core::slice::from_raw_parts_mut(p, b.size) })
+        // `p` carries that segment's provenance. The slice borrows `self` mutably, so nothing
+        // else reads or writes those bytes while it lives.
+        Some(unsafe { core::slice::from_raw_parts_mut(p.cast(), b.size) })
     }
 
     /// The block whose data starts at `data`, if there is one.

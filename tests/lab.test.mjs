@@ -398,3 +398,93 @@ describe("the lessons", () => {
     }
   });
 });
+
+describe("checks off, as C does", () => {
+  test("the Checks menu turns them off: the same write is done, and the broken header is drawn", async (t) => {
+    const page = await open(t);
+    await page.selectOption("#opt-checks", "off");
+    assert.equal(await page.evaluate(() => window.playground.options.checks), false);
+    await runScript(page, "a = malloc(16); b = malloc(16)");
+    await write(page, "memset", { address: "a", byte: "'A'", count: 24 });
+    assert.equal(await shownError(page), null, "nothing refused");
+    const b = (await blocks(page))[1];
+    assert.match(await page.getAttribute(`#diagram .block[data-address="${b.address}"]`, "data-corrupt"), /size/);
+    assert.match(await page.textContent("#narration"), /The header at 0x[0-9a-f]{8} now says size 0x41414140/);
+    // The bytes panel marks the 24 bytes written: 16 in a, then b's header.
+    assert.equal(await page.locator("#bytes .byte[data-changed]").count() >= 8, true);
+    // Undo gives back the sound heap, byte for byte.
+    await page.click("#undo");
+    assert.equal(await page.locator("#diagram .block[data-corrupt]").count(), 0);
+    // Another allocator keeps the checks off.
+    await page.selectOption("#allocator", "segregated");
+    assert.deepEqual(await page.evaluate(() => [window.playground.options.policy, window.playground.options.checks]), ["segregated", false]);
+  });
+
+  test("a crashed step is marked in the log, the narration and the timeline, and changes nothing", async (t) => {
+    const page = await open(t, "?lesson=use-after-free");
+    await page.click("#step-last");
+    const fault = await page.getAttribute("#narration", "data-fault");
+    assert.ok(fault, "the narration carries data-fault");
+    assert.equal(await page.getAttribute("#log li[data-step='5']", "data-fault"), fault);
+    assert.equal(await page.getAttribute("#step-label", "data-fault"), fault);
+    assert.equal(await page.getAttribute("#scrubber", "data-faults"), "5");
+    assert.match(await page.textContent("#narration"), /Segmentation fault in c = malloc\(16\): .* Nothing on the heap changed\./);
+    const crashed = await state(page);
+    await page.click("#step-back");
+    assert.deepEqual(await state(page), crashed, "the heap before the crash is the heap after it");
+    assert.equal(await page.getAttribute("#narration", "data-fault"), null);
+  });
+
+  test("stepping back and forth, and undo, give back exactly the broken heaps", async (t) => {
+    for (const lesson of ["overflow", "double-free", "interior-free"]) {
+      const page = await open(t, `?lesson=${lesson}`);
+      const total = (await position(page)).total;
+      const states = [];
+      for (let k = 0; k <= total; k++) {
+        await page.evaluate((k) => window.playground.goTo(k), k);
+        states.push(await state(page));
+      }
+      for (const k of [total, 1, total - 1, 0, 2, total]) {
+        await page.evaluate((k) => window.playground.goTo(k), k);
+        assert.deepEqual(await state(page), states[k], `${lesson}: step ${k} again`);
+      }
+      await runScript(page, "x = malloc(40)");
+      await page.click("#undo");
+      await page.evaluate((k) => window.playground.goTo(k), total);
+      assert.deepEqual(await state(page), states[total], `${lesson}: undo gives back the lesson`);
+    }
+  });
+
+  test("a link with the checks off opens the same broken heap", async (t) => {
+    const page = await open(t, "?lesson=overflow");
+    await page.click("#step-last");
+    await page.waitForFunction(() => document.body.dataset.link?.startsWith("#s="));
+    const hash = await page.evaluate(() => document.body.dataset.link);
+    const before = await state(page);
+    const again = await open(t, `?allocator=seed${hash}`);
+    assert.equal(await again.evaluate(() => window.playground.options.checks), false);
+    assert.equal(await again.$eval("#opt-checks", (e) => e.value), "off");
+    assert.deepEqual(await state(again), before);
+    assert.equal(await again.locator("#diagram .block[data-corrupt]").count(), 1);
+    assert.equal(await again.locator("#diagram .offheap[data-kind=next]").count(), 1);
+  });
+
+  test("checks=\"off\" on the element and in embed.html; a checks value that is neither is explained", async (t) => {
+    const page = await plainPage(
+      t,
+      `<brk-playground id="off" checks="off" controls="full" script="a = malloc(16); b = malloc(16); memset(a, 'A', 20)"></brk-playground>
+       <brk-playground id="bad" checks="maybe" script="a = malloc(16)"></brk-playground>`,
+    );
+    assert.equal(await page.$eval("#off", (e) => e.playground.options.checks), false);
+    await page.$eval("#off", (e) => e.playground.goTo(3));
+    assert.equal(await page.locator("#off #diagram .block[data-corrupt]").count(), 1);
+    assert.equal(await page.$eval("#off", (e) => e.shadowRoot.getElementById("opt-checks").value), "off");
+    assert.match(await page.$eval("#bad", (e) => e.shadowRoot.getElementById("error").textContent), /checks="maybe": checks are "on" \(the default\) or "off" \(as C does\)/);
+    assert.equal(await page.$eval("#bad", (e) => e.playground.timeline.steps.length), 0, "nothing ran");
+
+    const { page: embed, context } = await openPlayground(browser, server.url, `embed.html?checks=off&start-step=3&script=${encodeURIComponent("a = malloc(16); b = malloc(16); memset(a, 'A', 20)")}`);
+    t.after(() => context.close());
+    assert.equal(await embed.$eval("brk-playground", (e) => e.playground.options.checks), false);
+    assert.equal(await embed.locator("brk-playground #diagram .block[data-corrupt]").count(), 1);
+  });
+});

@@ -255,7 +255,7 @@ describe("bad input is explained and changes nothing", () => {
         }
       }),
     );
-    assert.match(messages[0], /unknown option "colour": the options are preset, policy, split, coalesce and trim/);
+    assert.match(messages[0], /unknown option "colour": the options are preset, policy, split, coalesce, trim and checks/);
     assert.match(messages[1], /unknown policy "fastest": the policies are first-fit, next-fit, best-fit, worst-fit, segregated/);
     assert.match(messages[2], /split must be true or false/);
     assert.match(messages[3], /unknown preset "turbo"/);

@@ -440,6 +440,7 @@ export class Diagram implements Panel, DiagramWindow {
           const at = this.#pointAt(layout, g, rh, target, kind);
           let x1: number;
           let y1: number;
+          let elbow = false;
           if (at) {
             [x1, y1] = at;
           } else {
@@ -463,8 +464,15 @@ export class Diagram implements Panel, DiagramWindow {
                 : `The header at ${hex(header)} now says its data is ${t[o + FIELD.size]!} bytes long, which would end at ${hex(target)}: ${where}.`;
             x1 = left;
             y1 = y + 9;
+            elbow = true;
           }
-          paths.push(brokenPath(x0, y0, x1, y1, kind === "next" ? -1 : 1, rows.arrow - 4));
+          // To a marker in the lane: up (or down) to it, then along, staying inside the drawing.
+          const dir = y1 < y0 ? -1 : 1;
+          paths.push(
+            elbow
+              ? `M${x0} ${y0} V${y1 - dir * 5} Q${x0} ${y1} ${x0 + 5} ${y1} H${x1 - 2}`
+              : brokenPath(x0, y0, x1, y1, kind === "next" ? -1 : 1, rows.arrow - 4),
+          );
         }
       }
     }
@@ -971,7 +979,10 @@ function brokenPath(x0: number, y0: number, x1: number, y1: number, dir: number,
     return `M${x0} ${y0} c${-14} ${dir * lane} ${14} ${dir * lane} ${3} ${dir * 2}`;
   }
   const lift = dir * Math.max(10, Math.min(lane, Math.abs(x1 - x0) / 3));
-  return `M${x0} ${y0} C${x0} ${y0 + lift} ${x1} ${y1 + lift} ${x1} ${y1}`;
+  // Control points stay inside the drawing, which clips what is outside it.
+  const c0 = Math.max(2, y0 + lift);
+  const c1 = Math.max(2, y1 + lift);
+  return `M${x0} ${y0} C${x0} ${c0} ${x1} ${c1} ${x1} ${y1}`;
 }
 
 /**

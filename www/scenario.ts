@@ -19,6 +19,9 @@ export function scenarioSteps(scenario: Scenario): StepSpec[] {
       // step refers to nothing and is refused when it runs.
       return { ptr: step === undefined ? { step: Number.MAX_SAFE_INTEGER } : { step }, ptrName: ptr.name };
     }
+    if ("inside" in ptr) {
+      throw new Error(`${ptr.inside.name} + ${ptr.inside.offset}: the page does not run pointer arithmetic in a script`);
+    }
     return { ptr: { address: ptr.address } };
   };
   return scenario.steps.map((s, i) => {

@@ -365,13 +365,12 @@ export class App implements Host {
 
   /**
    * Opens a session (from a link, a file, the history): a new heap with its options, every step
-   * run once to narrate it, then the heap brought to the session's position. Undoable (unless
-   * `remember` is false: it then replaces what was loaded last as one edit).
+   * run once to narrate it, then the heap brought to the session's position. Undoable.
    * Throws, changing nothing, if the allocator refuses the options.
    */
-  load(session: Session, remember = true): void {
+  load(session: Session): void {
     this.pause();
-    this.#apply(session, null, remember);
+    this.#apply(session, null, true);
   }
 
   /**

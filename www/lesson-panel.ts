@@ -4,7 +4,7 @@
  * goes when something else is loaded or the heap is started over.
  */
 
-import { LESSONS, lessonNamed, lessonSource, openLesson, type Lesson } from "./lessons";
+import { LESSONS, lessonNamed, openLesson, type Lesson } from "./lessons";
 import type { Mount, Panel, View } from "./panel";
 import type { App } from "./app";
 
@@ -37,21 +37,20 @@ export class LessonPanel implements Panel {
   }
 
   /**
-   * Opens the lesson called `name` in `app` at `position`, and shows it; returns its script as
-   * run. Throws a readable Error (naming the lessons) for a name there is no lesson of; nothing
+   * Opens the lesson called `name` in `app` at `position`, and shows it; returns its script.
+   * Throws a readable Error (naming the lessons) for a name there is no lesson of; nothing
    * changes then.
    */
   open(app: App, name: string, position?: number): string {
     const lesson = lessonNamed(name);
     this.#opening = true;
-    let script: string;
     try {
-      script = openLesson(app, lesson, position);
+      openLesson(app, lesson, position);
     } finally {
       this.#opening = false;
     }
     this.#show(lesson);
-    return script;
+    return lesson.script;
   }
 
   update(view: View): void {
@@ -68,7 +67,7 @@ export class LessonPanel implements Panel {
     this.#text.textContent = lesson?.text ?? "";
     if (this.#source) {
       this.#source.hidden = lesson === null;
-      this.#source.querySelector("code")!.textContent = lesson ? lessonSource(lesson) : "";
+      this.#source.querySelector("code")!.textContent = lesson?.script ?? "";
     }
   }
 }

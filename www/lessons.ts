@@ -20,10 +20,7 @@ export interface Lesson {
   title: string;
   /** The allocator and the checks it runs with. */
   options: Options;
-  /**
-   * The scenario. `{a + 8}` stands for an address the script cannot name (8 bytes into the
-   * block `a` holds): it is written in once the steps before it have run.
-   */
+  /** The scenario. */
   script: string;
   /** Two or three sentences: what the mistake is, what the heap does, what C would run into. */
   text: string;
@@ -85,7 +82,7 @@ d = malloc(16)  // the same address as c`,
     script: `a = malloc(32)
 b = malloc(16)
 a[8] = 0x10      // a's own data, which free will read as a header: 16 bytes
-free({a + 16})   // not an address malloc returned: 16 bytes into a
+free(a + 16)     // not an address malloc returned: 16 bytes into a
 c = malloc(16)   // hands out a + 16`,
     text:
       "free is given only a pointer, and takes the 8 bytes before it for the block's header. Given a + 16 it " +
@@ -128,38 +125,11 @@ export function lessonNamed(name: string): Lesson {
   return lesson;
 }
 
-/** `{a + 8}` in a lesson's script: the address `a` holds, plus 8. */
-const PLACEHOLDER = /\{\s*([A-Za-z_]\w*)\s*\+\s*(\d+)\s*\}/g;
-
 /**
  * Opens `lesson` in `app` at `position` (default: before the first step), as one edit: its
- * allocator and checks, its steps. Addresses written `{a + 8}` are filled in from a first run of
- * the statements before them. Returns the script as run (those addresses written in). Throws a
- * readable Error if the script does not parse.
+ * allocator and checks, its steps. Throws a readable Error if the script does not parse.
  */
-export function openLesson(app: App, lesson: Lesson, position = 0): string {
-  const parse = (text: string) => scenarioSteps(readScenario(text));
-  let script = lesson.script;
-  let remember = true;
-  for (let m = PLACEHOLDER.exec(script); m; m = PLACEHOLDER.exec(script)) {
-    // Run what comes before the line that needs the address, then read where the name points.
-    const lineStart = script.lastIndexOf("\n", m.index) + 1;
-    const before = parse(script.slice(0, lineStart));
-    app.load({ options: lesson.options, steps: before, position: before.length }, remember);
-    remember = false;
-    const [, name, offset] = m;
-    const held = [...app.view.names].find(([, names]) => names.some((n) => n.name === name))?.[0];
-    if (held === undefined) throw new Error(`lesson ${lesson.name}: ${name} holds no address before line ${script.slice(0, lineStart).split("\n").length}`);
-    const address = `0x${(held + Number(offset)).toString(16).padStart(8, "0")}`;
-    script = script.slice(0, m.index) + address + script.slice(m.index + m[0].length);
-    PLACEHOLDER.lastIndex = 0;
-  }
-  const steps = parse(script);
-  app.load({ options: lesson.options, steps, position: Math.max(0, Math.min(position, steps.length)) }, remember);
-  return script;
-}
-
-/** The lesson's script as it reads, `{a + 16}` written as C would: `a + 16`. */
-export function lessonSource(lesson: Lesson): string {
-  return lesson.script.replace(PLACEHOLDER, (_, name: string, offset: string) => `${name} + ${offset}`);
+export function openLesson(app: App, lesson: Lesson, position = 0): void {
+  const steps = scenarioSteps(readScenario(lesson.script));
+  app.load({ options: lesson.options, steps, position: Math.max(0, Math.min(position, steps.length)) });
 }

@@ -5,7 +5,7 @@
  * the address its last assignment returned, so `free(a)` becomes "free what the step that last
  * assigned `a` returned" (`{step: i}`), which holds on any heap the steps are replayed on. The
  * writes (`strcpy(a, "hi")`, `memset(a, 'A', 40)`, `a[3] = 0x41`, `memcpy(b, a, 16)`) name
- * their blocks the same way.
+ * their blocks the same way, and `free(a + 8)` becomes "8 bytes past what that step returned".
  */
 
 import type { PtrRef, StepSpec } from "./session";
@@ -15,13 +15,14 @@ import type { Scenario, ScenarioPtr } from "./types";
 export function scenarioSteps(scenario: Scenario): StepSpec[] {
   const assigned = new Map<string, number>();
   const resolve = (ptr: ScenarioPtr): { ref: PtrRef; name?: string } => {
-    if ("name" in ptr) {
-      const step = assigned.get(ptr.name);
-      // The parser refuses a name used before it is assigned; should one slip through, the
-      // step refers to nothing and is refused when it runs.
-      return { ref: step === undefined ? { step: Number.MAX_SAFE_INTEGER } : { step }, name: ptr.name };
-    }
-    return { ref: { address: ptr.address } };
+    if ("address" in ptr) return { ref: { address: ptr.address } };
+    const named = "name" in ptr ? { name: ptr.name, offset: 0 } : ptr.inside;
+    const step = assigned.get(named.name);
+    // The parser refuses a name used before it is assigned; should one slip through, the step
+    // refers to nothing and is refused when it runs.
+    const ref: PtrRef = { step: step === undefined ? Number.MAX_SAFE_INTEGER : step };
+    if (named.offset) ref.offset = named.offset;
+    return { ref, name: named.name };
   };
   const ref = (ptr: ScenarioPtr): { ptr: PtrRef; ptrName?: string } => {
     const r = resolve(ptr);

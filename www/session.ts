@@ -12,8 +12,11 @@
 import { stepText } from "#brkalloc";
 import { POLICIES, type Options } from "./types";
 
-/** Which block a `free`, a `realloc` or a write is about. */
-export type PtrRef = { step: number } | { address: number };
+/**
+ * Which block a `free`, a `realloc` or a write is about: what an earlier step returned (plus
+ * `offset` bytes, for `free(a + 8)`), or an address.
+ */
+export type PtrRef = { step: number; offset?: number } | { address: number };
 
 /** Where a script wrote a step (1-based line and column), if a script did. */
 export interface Source {
@@ -74,8 +77,14 @@ export const MAX_TEXT = 4096;
 export function stepCall(spec: StepSpec, address: (step: number) => number | null = () => null): string {
   const name = "name" in spec && spec.name ? spec.name : undefined;
   // A pointer is a name, an address (written in hex by Rust), or the page's words for one it cannot name.
-  const ptr = (ref: PtrRef, ptrName: string | undefined): string | number =>
-    ptrName || ("address" in ref ? ref.address : (address(ref.step) ?? `(result of step ${ref.step + 1})`));
+  const ptr = (ref: PtrRef, ptrName: string | undefined): string | number => {
+    if ("address" in ref) return ptrName || ref.address;
+    const offset = ref.offset ?? 0;
+    if (ptrName) return offset ? `${ptrName} + ${offset}` : ptrName;
+    const at = address(ref.step);
+    if (at === null) return `(result of step ${ref.step + 1})${offset ? ` + ${offset}` : ""}`;
+    return at + offset;
+  };
   switch (spec.op) {
     case "malloc":
       return stepText("malloc", [spec.size], name);
@@ -149,12 +158,16 @@ function text(x: unknown, where: string): string {
 
 function ptrRef(x: unknown, where: string, index: number, steps: readonly StepSpec[], field = "ptr"): PtrRef {
   if (!isObject(x)) fail(`${where}: ${field} must be {"step": n} or {"address": n}`);
+  for (const key of Object.keys(x)) {
+    if (!["step", "offset", "address"].includes(key)) fail(`${where}: unknown field "${key}" in ${field}`);
+  }
   if ("step" in x) {
     const step = whole(x.step, where, `${field}.step`);
     if (step >= index) fail(`${where}: ${field}.step ${step} does not come before this step`);
     const target = steps[step]!;
     if (!returnsBlock(target)) fail(`${where}: ${field}.step ${step} is a ${target.op}, which returns no block`);
-    return { step };
+    if (x.offset === undefined) return { step };
+    return { step, offset: whole(x.offset, where, `${field}.offset`) };
   }
   if ("address" in x) return { address: whole(x.address, where, `${field}.address`) };
   fail(`${where}: ${field} must be {"step": n} or {"address": n}`);

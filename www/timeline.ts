@@ -138,7 +138,7 @@ export class Timeline {
     const resolve = (ref: PtrRef, ptrName: string | undefined): number => {
       if ("address" in ref) return ref.address;
       const source = this.steps[ref.step];
-      if (source && source.address !== null) return source.address;
+      if (source && source.address !== null) return source.address + (ref.offset ?? 0);
       const who = ptrName ?? `the result of step ${ref.step + 1}`;
       const why = source?.fault ? "crashed" : "was refused";
       missing ??= `${stepCall(spec)}: ${who} holds no address, because step ${ref.step + 1} (${source?.call ?? "?"}) ${why}`;

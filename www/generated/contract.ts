@@ -162,7 +162,8 @@ export interface Written {
 /** The pointer a scenario statement frees or reallocates: a name or an address. */
 export type ScenarioPtr =
   | { name: string }
-  | { address: number };
+  | { address: number }
+  | { inside: { name: string; offset: number } };
 
 /** A statement's place in the script: byte offsets in its UTF-8 text, not string indices. */
 export interface Span {

@@ -939,7 +939,7 @@ pub fn example_events() -> Vec<Event> {
 /// unnamed results.
 const SCRIPT: &str = "a = malloc(16)\nmalloc(8)\nb = calloc(4, 8)\nc = realloc(a, 32)\n\
                       free(0x00110008)\nfree(b)\nstrcpy(c, \"hi\")\nmemset(c, 'A', 4)\n\
-                      c[3] = 0x41\nmemcpy(c, c, 2)\n";
+                      c[3] = 0x41\nmemcpy(c, c, 2)\nfree(c + 8)\n";
 
 /// Example values of everything the module hands to JavaScript, as their shapes.
 fn examples() -> Result<Vec<Shape>, ContractError> {
@@ -1067,10 +1067,11 @@ fn examples() -> Result<Vec<Shape>, ContractError> {
         seen.insert(match step.stmt.ptr() {
             Some(Ptr::Name(_)) => "name",
             Some(Ptr::Address(_)) => "address",
+            Some(Ptr::Inside { .. }) => "inside",
             None => "no pointer",
         });
     }
-    if seen.len() != 11 {
+    if seen.len() != 12 {
         return Err(ContractError(format!(
             "contract.rs's SCRIPT shows only {seen:?}"
         )));

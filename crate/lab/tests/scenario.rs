@@ -380,6 +380,7 @@ fn run(scenario: &Scenario) -> Vec<Result<Option<usize>, String>> {
     let address = |ptr: &Ptr, names: &HashMap<String, usize>| match ptr {
         Ptr::Name(n) => names[n],
         Ptr::Address(a) => usize::try_from(*a).unwrap(),
+        Ptr::Inside { name, offset } => names[name] + *offset as usize,
     };
     let mut outcomes = Vec::new();
     for step in &scenario.steps {
@@ -1095,6 +1096,7 @@ fn lay_out(stmts: &[Stmt], dice: &mut Dice) -> (String, Vec<std::ops::Range<usiz
         let ptr = |p: &Ptr, dice: &mut Dice| match p {
             Ptr::Name(n) => n.clone(),
             Ptr::Address(a) => dice.number(*a as u32),
+            Ptr::Inside { name, offset } => format!("{name} + {}", dice.number(*offset)),
         };
         match stmt {
             Stmt::Malloc { size, .. } => {
@@ -1346,4 +1348,49 @@ fn refused_with(src: &str, line: usize, column: usize, start: &str) {
         "for {src:?}: {error}"
     );
     assert!(error.message.starts_with(start), "for {src:?}: {error}");
+}
+
+#[test]
+fn a_pointer_can_be_a_name_plus_an_offset() {
+    assert_eq!(
+        stmts("a = malloc(32)\nfree(a + 8)\nb = realloc(a+0x10, 64)\nmemcpy(b + 4, a, 2)")[1..],
+        [
+            Stmt::Free {
+                ptr: Ptr::Inside {
+                    name: "a".into(),
+                    offset: 8
+                }
+            },
+            Stmt::Realloc {
+                name: name("b"),
+                ptr: Ptr::Inside {
+                    name: "a".into(),
+                    offset: 16
+                },
+                size: 64
+            },
+            Stmt::Memcpy {
+                ptr: Ptr::Inside {
+                    name: "b".into(),
+                    offset: 4
+                },
+                src: by_name("a"),
+                count: 2
+            },
+        ]
+    );
+    let text = format(&parse("a = malloc(32); free(a + 0x8)").unwrap());
+    assert_eq!(text, "a = malloc(32)\nfree(a + 8)\n");
+    refused_with(
+        "a = malloc(32); free(a + )",
+        1,
+        26,
+        "expected a size (a number) after 'free(a + '",
+    );
+    refused_with("free(q + 8)", 1, 6, "'q' is used before it is assigned");
+    let json = serde_json::to_value(parse("a = malloc(8); free(a + 8)").unwrap()).unwrap();
+    assert_eq!(
+        json["steps"][1]["stmt"]["ptr"],
+        serde_json::json!({"inside": {"name": "a", "offset": 8}})
+    );
 }

@@ -4,7 +4,6 @@
 //! The walk reads only through [`Memory`](super::Memory)'s checked reads, and every loop is
 //! bounded, so any bytes can be inspected.
 
-use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -113,7 +112,7 @@ impl<B: Break> LooseHeap<B> {
         let chain_walker = !segregated;
         let mut out = Damage::default();
         let mut notes: Vec<(usize, Field, String)> = Vec::new();
-        let mut seen = BTreeSet::new();
+        let mut seen = Addresses::default();
         let mut b = self.head();
         let mut prev_free = false;
         let mut fuel = mem.bytes() / (HEADER_SIZE + MIN_DATA) + 2;
@@ -293,11 +292,11 @@ impl<B: Break> LooseHeap<B> {
     fn inspect_lists(&self, blocks: &[Walked], notes: &mut Vec<(usize, Field, String)>) {
         let mem = self.memory();
         let by_header = |h: usize| blocks.iter().find(|w| w.info.header == h);
-        let mut listed = BTreeSet::new();
+        let mut listed = Addresses::default();
         for (class, min_size, head) in self.list_heads() {
             let mut prev = 0;
             let mut x = head;
-            let mut visited = BTreeSet::new();
+            let mut visited = Addresses::default();
             let mut fuel = blocks.len() + 2;
             while x != 0 && fuel > 0 {
                 fuel -= 1;
@@ -369,5 +368,26 @@ impl<B: Break> LooseHeap<B> {
                 ));
             }
         }
+    }
+}
+
+/// A set of addresses: a sorted list (smaller in the wasm module than a `BTreeSet`).
+#[derive(Default)]
+struct Addresses(Vec<usize>);
+
+impl Addresses {
+    /// Adds `a`; `false` when it was there already.
+    fn insert(&mut self, a: usize) -> bool {
+        match self.0.binary_search(&a) {
+            Ok(_) => false,
+            Err(i) => {
+                self.0.insert(i, a);
+                true
+            }
+        }
+    }
+
+    fn contains(&self, a: &usize) -> bool {
+        self.0.binary_search(a).is_ok()
     }
 }

@@ -41,6 +41,8 @@ pub(super) enum Kind<'a> {
     Comma,
     Equals,
     Minus,
+    /// `+`, as in `free(a + 8)`.
+    Plus,
     Semicolon,
     /// A line break, or a `/* */` comment that spans lines (as in JavaScript, such a comment
     /// ends a line).
@@ -197,6 +199,7 @@ impl<'a> Lexer<'a> {
             Some(',') => Kind::Comma,
             Some('=') => Kind::Equals,
             Some('-') => Kind::Minus,
+            Some('+') => Kind::Plus,
             Some(';') => Kind::Semicolon,
             Some(c) if c.is_ascii_alphabetic() || c == '_' => {
                 self.bump_while(|c| c.is_ascii_alphanumeric() || c == '_');

@@ -16,6 +16,7 @@
 //! memset(f, 'A', 32)   // 32 bytes of 'A' (0x41),
 //! d[3] = 0x41          // one byte,
 //! memcpy(f, d, 8)      // 8 bytes copied from d to f
+//! free(f + 8)          // a pointer into the middle of f (the heap refuses it)
 //! ```
 //!
 //! # The language
@@ -28,6 +29,8 @@
 //!   number from 0 to 255 or a character literal (`'A'`, `'\0'`); text is in double quotes.
 //!   Both read the escapes `\n`, `\t`, `\r`, `\0`, `\\`, `\"`, `\'` and `\xNN` (`00` to
 //!   `7f`); other characters stand for their UTF-8 bytes.
+//! - A pointer is a name, an address, or a name plus a number of bytes (`a + 8`), as C's
+//!   arithmetic on a `char *` gives.
 //! - Statements end with `;` or a line break. Empty statements (`;;`, blank lines) are fine.
 //!   Within a statement, spaces and tabs are free; a line break is not (it ends the
 //!   statement), except inside a `/* */` comment — but a comment that spans lines ends a line,

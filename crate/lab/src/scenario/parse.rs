@@ -531,7 +531,20 @@ impl<'a> Parser<'a> {
             Kind::Name(name) => {
                 self.take()?;
                 call.push_str(name);
-                Ok((Ptr::Name(name.to_string()), Some((name, token.start))))
+                let uses = Some((name, token.start));
+                if self.peek()?.kind != Kind::Plus {
+                    return Ok((Ptr::Name(name.to_string()), uses));
+                }
+                self.take()?;
+                call.push_str(" + ");
+                let offset = self.number(call, Quantity::Size)?;
+                Ok((
+                    Ptr::Inside {
+                        name: name.to_string(),
+                        offset,
+                    },
+                    uses,
+                ))
             }
             Kind::Number(text) => {
                 let value = self.number_token(&token, text, Quantity::Address)?;
@@ -698,6 +711,7 @@ fn describe(token: &Token<'_>) -> String {
         Kind::Comma => "','".to_string(),
         Kind::Equals => "'='".to_string(),
         Kind::Minus => "'-'".to_string(),
+        Kind::Plus => "'+'".to_string(),
         Kind::Semicolon => "';'".to_string(),
         Kind::LineEnd => "the end of the line".to_string(),
         Kind::End => "the end of the script".to_string(),

@@ -141,9 +141,10 @@ impl Stmt {
     }
 }
 
-/// The pointer `free` or `realloc` is given.
+/// The pointer a statement is given.
 ///
-/// Serializes as `{name: "a"}` or `{address: 1179712}`.
+/// Serializes as `{name: "a"}`, `{address: 1179712}`, or, for a name plus an offset,
+/// `{inside: {name: "a", offset: 8}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Ptr {
@@ -152,21 +153,33 @@ pub enum Ptr {
     /// An address written as a number. `parse` keeps it within 32 bits; the type leaves room
     /// for a 64-bit heap.
     Address(u64),
+    /// `name + offset`: `offset` bytes past the address a name holds, as C's pointer
+    /// arithmetic on a `char *` gives (`free(a + 8)` frees a pointer into the middle of `a`).
+    Inside {
+        /// The name.
+        name: String,
+        /// Bytes past its address.
+        offset: u32,
+    },
 }
 
 impl Ptr {
-    /// The pointer as an argument of a call: the name, or the address in hex.
-    pub fn arg(&self) -> Arg<'_> {
+    /// The name the pointer uses, if any.
+    pub fn name(&self) -> Option<&str> {
         match self {
-            Ptr::Name(name) => Arg::Text(name),
-            Ptr::Address(address) => Arg::Address(*address),
+            Ptr::Name(name) | Ptr::Inside { name, .. } => Some(name),
+            Ptr::Address(_) => None,
         }
     }
 }
 
 impl fmt::Display for Ptr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.arg().fmt(f)
+        match self {
+            Ptr::Name(name) => f.write_str(name),
+            Ptr::Address(address) => Arg::Address(*address).fmt(f),
+            Ptr::Inside { name, offset } => write!(f, "{name} + {offset}"),
+        }
     }
 }
 
@@ -177,25 +190,31 @@ impl fmt::Display for Stmt {
         let n = |x: u32| Arg::Number(u64::from(x));
         let text;
         let byte;
+        let (p, q) = match self {
+            Stmt::Memcpy { ptr, src, .. } => (ptr.to_string(), src.to_string()),
+            _ => (
+                self.ptr().map(|p| p.to_string()).unwrap_or_default(),
+                String::new(),
+            ),
+        };
         let (function, args): (Function, [Arg<'_>; 3]) = match self {
             Stmt::Malloc { size, .. } => (Function::Malloc, [n(*size), n(0), n(0)]),
             Stmt::Calloc { count, size, .. } => (Function::Calloc, [n(*count), n(*size), n(0)]),
-            Stmt::Realloc { ptr, size, .. } => (Function::Realloc, [ptr.arg(), n(*size), n(0)]),
-            Stmt::Free { ptr } => (Function::Free, [ptr.arg(), n(0), n(0)]),
-            Stmt::Strcpy { ptr, text: t } => {
+            Stmt::Realloc { size, .. } => (Function::Realloc, [Arg::Text(&p), n(*size), n(0)]),
+            Stmt::Free { .. } => (Function::Free, [Arg::Text(&p), n(0), n(0)]),
+            Stmt::Strcpy { text: t, .. } => {
                 text = string_literal(t);
-                (Function::Strcpy, [ptr.arg(), Arg::Text(&text), n(0)])
+                (Function::Strcpy, [Arg::Text(&p), Arg::Text(&text), n(0)])
             }
-            Stmt::Memset {
-                ptr,
-                byte: b,
-                count,
-            } => {
+            Stmt::Memset { byte: b, count, .. } => {
                 byte = byte_literal(*b);
-                (Function::Memset, [ptr.arg(), Arg::Text(&byte), n(*count)])
+                (
+                    Function::Memset,
+                    [Arg::Text(&p), Arg::Text(&byte), n(*count)],
+                )
             }
-            Stmt::Memcpy { ptr, src, count } => {
-                (Function::Memcpy, [ptr.arg(), src.arg(), n(*count)])
+            Stmt::Memcpy { count, .. } => {
+                (Function::Memcpy, [Arg::Text(&p), Arg::Text(&q), n(*count)])
             }
             Stmt::Store { ptr, index, byte } => {
                 return write!(f, "{ptr}[{index}] = {}", byte_literal(*byte));

@@ -41,8 +41,9 @@ export interface BrkStepDetail {
 
 /**
  * The element. Attributes: `script` (else the text content), `preset` (`seed`, `default`),
- * `policy`, `split`, `coalesce`, `trim` (present = on, `="false"` = off), `controls` (`full`,
- * `steps`, `none`), `start-step`, `height`. It fires `brk-step` (a `CustomEvent<BrkStepDetail>`)
+ * `policy`, `split`, `coalesce`, `trim` (present = on, `="false"` = off), `checks` (`on`, or
+ * `off`: as C does), `lesson` (`overflow`, `off-by-one`, `use-after-free`, `double-free`,
+ * `interior-free`, `leak`), `controls` (`full`, `steps`, `none`), `start-step`, `height`. It fires `brk-step` (a `CustomEvent<BrkStepDetail>`)
  * after each change and sets `data-ready="true"` once drawn.
  */
 export declare class BrkPlayground extends HTMLElement {

@@ -175,8 +175,7 @@ c = malloc(24)`,
     const page = await open(t);
     await runScript(page, `a = malloc(16); strcpy(a, "linked \\"text\\""); a[0] = 'L'`);
     const before = await state(page);
-    await page.waitForFunction(() => document.body.dataset.link?.startsWith("#s="));
-    const hash = await page.evaluate(() => document.body.dataset.link);
+    const hash = new URL(await page.evaluate(() => window.link.link())).hash;
     const again = await open(t, `?allocator=seed${hash}`);
     assert.deepEqual(await position(again), { position: 3, total: 3 });
     assert.deepEqual(await state(again), before);
@@ -458,8 +457,9 @@ describe("checks off, as C does", () => {
   test("a link with the checks off opens the same broken heap", async (t) => {
     const page = await open(t, "?lesson=overflow");
     await page.click("#step-last");
-    await page.waitForFunction(() => document.body.dataset.link?.startsWith("#s="));
-    const hash = await page.evaluate(() => document.body.dataset.link);
+    // The link to the session as it is now (what Copy link copies).
+    const hash = new URL(await page.evaluate(() => window.link.link())).hash;
+    assert.match(hash, /^#s=/);
     const before = await state(page);
     const again = await open(t, `?allocator=seed${hash}`);
     assert.equal(await again.evaluate(() => window.playground.options.checks), false);

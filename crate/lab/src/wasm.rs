@@ -1682,6 +1682,11 @@ mod tests {
         let d = field(&p.alloc(JsValue::from(16)).unwrap(), "address");
         assert_eq!(c.as_f64(), a.as_f64());
         assert_eq!(d.as_f64(), a.as_f64(), "the same block, handed out twice");
+        let message = field(&p.damage().unwrap(), "message").as_string().unwrap();
+        assert!(
+            message.contains("twice, and both are still in use"),
+            "{message}"
+        );
     }
 
     #[wasm_bindgen_test]

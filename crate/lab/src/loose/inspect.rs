@@ -160,19 +160,32 @@ impl<B: Break> LooseHeap<B> {
             let here = Address(b as u64);
             if broken_size {
                 let to = Address(block_end as u64);
-                let consequence = if !(block_end > b && block_end <= end) {
-                    if chain_walker {
-                        format!("the block would end at {to}, past the break: the next malloc that walks the chain and takes it writes past the break")
+                let past = !(block_end > b && block_end <= end);
+                let consequence = if past && free && chain_walker {
+                    if self.options.split {
+                        format!("and that the block is free: the next malloc that walks the chain takes it for a free block of {size} bytes, and splitting it, writes past the break at {to}")
                     } else {
-                        format!("the block would end at {to}, past the break: the next free or malloc that splits or merges it writes past the break")
+                        format!("and that the block is free: the next malloc that walks the chain takes it for a free block of {size} bytes and hands it out again, while the program still uses it")
                     }
+                } else if past {
+                    format!("the block would end at {to}, past the break: a free or malloc that merges or splits it by that size writes past the break")
                 } else {
-                    format!("the block would end at {to}, in the middle of other blocks: whatever reuses it hands out bytes that belong to them")
+                    format!("though the next header is {} bytes after its data: a free or malloc that trusts the size works on the wrong bytes",
+                        next.wrapping_sub(data))
                 };
                 notes.push((
                     b,
                     Field::Size,
-                    format!("the header at {here} now says size {size:#x}: {consequence}"),
+                    format!(
+                        "the header at {here} now says size {size:#x}{}{consequence}",
+                        if past && free && chain_walker {
+                            " "
+                        } else if past {
+                            ": "
+                        } else {
+                            ", "
+                        }
+                    ),
                 ));
             }
             if broken_next {
@@ -262,6 +275,7 @@ impl<B: Break> LooseHeap<B> {
                 0
             };
         }
+        self.inspect_handed(&out.blocks, &mut notes);
         if segregated {
             self.inspect_lists(&out.blocks, &mut notes);
         }
@@ -284,6 +298,35 @@ impl<B: Break> LooseHeap<B> {
             w.damaged = out.damaged.iter().any(|d| d.header == w.info.header);
         }
         out
+    }
+
+    /// What the program holds: an address handed out twice has two owners; one that is not a
+    /// used block's data address lies inside another block (or in none).
+    fn inspect_handed(&self, blocks: &[Walked], notes: &mut Vec<(usize, Field, String)>) {
+        let handed = self.handed();
+        for (i, &p) in handed.iter().enumerate() {
+            let at = Address(p as u64);
+            if handed[..i].contains(&p) {
+                if let Some(w) = blocks.iter().find(|w| w.info.data == p) {
+                    notes.push((w.info.header, Field::Links, format!(
+                        "malloc has handed out {at} twice, and both are still in use: two owners of one block, each overwriting what the other writes"
+                    )));
+                }
+                continue;
+            }
+            if blocks.iter().any(|w| w.info.data == p) {
+                continue;
+            }
+            if let Some(w) = blocks
+                .iter()
+                .find(|w| p > w.info.header && p < w.info.data.saturating_add(w.info.size))
+            {
+                notes.push((w.info.header, Field::Links, format!(
+                    "malloc has handed out {at}, which lies inside the block at {}: the two overlap, and each write through one changes the other",
+                    Address(w.info.data as u64)
+                )));
+            }
+        }
     }
 
     /// The segregated lists: each link must lead to a free block of the chain, of the list's

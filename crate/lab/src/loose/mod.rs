@@ -136,6 +136,11 @@ struct Records {
     heads: [[usize; SL]; FL],
     fl_map: usize,
     sl_map: [u32; FL],
+    /// Every address `malloc`, `calloc` and `realloc` handed out and no `free` or moving
+    /// `realloc` has taken back, as often as it was handed out: what the program holds. Not
+    /// the allocator's (a C allocator keeps no such list): the inspector's, to say when two
+    /// owners hold one block, or one lies inside another.
+    handed: Vec<usize>,
 }
 
 /// The allocator run as C runs it. See the [module documentation](self).
@@ -162,6 +167,7 @@ impl<B: Break> LooseHeap<B> {
                 heads: [[0; SL]; FL],
                 fl_map: 0,
                 sl_map: [0; FL],
+                handed: Vec::new(),
             },
             recorder,
         }
@@ -242,7 +248,9 @@ impl<B: Break> LooseHeap<B> {
     pub fn alloc(&mut self, size: usize) -> Res<usize> {
         self.transaction(|h| {
             let need = data_size(size).ok_or_else(|| too_large(size))?;
-            h.alloc_need(need)
+            let p = h.alloc_need(need)?;
+            h.r.handed.push(p);
+            Ok(p)
         })
     }
 
@@ -257,6 +265,7 @@ impl<B: Break> LooseHeap<B> {
             let need = data_size(bytes).ok_or_else(|| too_large(bytes))?;
             let p = h.alloc_need(need)?;
             h.mem.fill(p, 0, bytes, "the new block's data")?;
+            h.r.handed.push(p);
             Ok(p)
         })
     }
@@ -267,7 +276,23 @@ impl<B: Break> LooseHeap<B> {
         if ptr == 0 {
             return Ok(());
         }
-        self.transaction(|h| h.free_block(ptr.wrapping_sub(HEADER_SIZE)))
+        self.transaction(|h| {
+            h.free_block(ptr.wrapping_sub(HEADER_SIZE))?;
+            h.take_back(ptr);
+            Ok(())
+        })
+    }
+
+    /// Forgets one handing out of `p`, if there was one.
+    fn take_back(&mut self, p: usize) {
+        if let Some(i) = self.r.handed.iter().position(|&x| x == p) {
+            self.r.handed.swap_remove(i);
+        }
+    }
+
+    /// The addresses handed out and not taken back (see `Records::handed`).
+    pub fn handed(&self) -> &[usize] {
+        &self.r.handed
     }
 
     /// `realloc(ptr, size)`, as C does it. `realloc(NULL, size)` is `malloc(size)`.
@@ -277,7 +302,12 @@ impl<B: Break> LooseHeap<B> {
         }
         self.transaction(|h| {
             let need = data_size(size).ok_or_else(|| too_large(size))?;
-            h.realloc_block(ptr.wrapping_sub(HEADER_SIZE), need)
+            let p = h.realloc_block(ptr.wrapping_sub(HEADER_SIZE), need)?;
+            if p != ptr {
+                h.take_back(ptr);
+                h.r.handed.push(p);
+            }
+            Ok(p)
         })
     }
 

@@ -64,6 +64,11 @@ stage_malloc() { python3 scripts/malloc-programs.py test; }
 # `cargo package`: the crates' manifests, READMEs and licences make publishable packages
 # (brkalloc-malloc is `publish = false`).
 stage_doc() {
+    # `cargo package` verifies brkalloc-lab against the brkalloc it just packed, unpacked from a
+    # local registry into ~/.cargo/registry/src/-<hash of this checkout's path>/. Cargo does not
+    # unpack a crate again whose name and version it already unpacked there, so a checkout at a
+    # path used before would be verified against that older brkalloc 0.1.0: drop those copies.
+    rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/brkalloc-*
     RUSTDOCFLAGS="-D warnings" cargo doc -p brkalloc -p brkalloc-lab -p brkalloc-malloc -p brkalloc-rng --no-deps &&
         cargo package --workspace --exclude brkalloc-malloc --allow-dirty
 }

@@ -77,11 +77,13 @@ function operations(page: boolean): string {
         <label title="Merge a freed block with free neighbours"><input type="checkbox" id="opt-coalesce" /> coalesce</label>
         <label title="Give the whole free end of the heap back, not only the last block"><input type="checkbox" id="opt-trim" /> trim</label>
       </fieldset>
-      <label for="opt-checks">Checks</label>
-      <select id="opt-checks" title="On: free, realloc and the writes are checked, and a mistake is refused. Off: nothing is checked, as in C, and the heap really breaks">
-        <option value="on">on</option>
-        <option value="off">off — as C does</option>
-      </select>
+      <span class="checks">
+        <label for="opt-checks">Checks</label>
+        <select id="opt-checks" title="On: free, realloc and the writes are checked, and a mistake is refused. Off: nothing is checked, as in C, and the heap really breaks">
+          <option value="on">on</option>
+          <option value="off">off — as C does</option>
+        </select>
+      </span>
       <button type="button" id="reset">${page ? "Reset heap" : "Reset"}</button>
     </div>
   </section>`;

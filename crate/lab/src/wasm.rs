@@ -40,7 +40,7 @@ use crate::api::{
     TraceProgress, TraceSummary, BLOCK_TABLE, LAYOUT_STRIDE,
 };
 use crate::json::{OPTION_FIELDS, PRESETS};
-use crate::loose::{LooseHeap, Stop};
+use crate::loose::{LooseHeap, Stop, Walked};
 use crate::snapshot::{FreeList, Snapshot, Totals};
 use crate::trace::{self, ReplayOptions, Replayer};
 use crate::wording::{self, Address, Arg, Call, Function, Quantity};
@@ -631,13 +631,14 @@ impl Playground {
     /// The whole heap as a plain object (`Snapshot` in the contract).
     pub fn snapshot(&self) -> Result<JsValue, JsError> {
         if let Some(loose) = &self.loose {
+            let walked = loose.inspect().blocks;
             return to_js(&Snapshot::build(
                 loose.heap_start(),
                 loose.brk(),
                 loose.memory().pages(),
                 loose.options().policy,
-                Self::loose_blocks(loose).into_iter(),
-                Self::loose_lists(loose),
+                Self::loose_blocks(loose, &walked).into_iter(),
+                FreeList::group(&loose.listed(&walked)),
             ));
         }
         to_js(&Snapshot::of(self.heap()))
@@ -649,7 +650,7 @@ impl Playground {
     /// without building the snapshot: the stats panel asks for them after every step.
     pub fn totals(&self) -> Result<JsValue, JsError> {
         if let Some(loose) = &self.loose {
-            let blocks = Self::loose_blocks(loose);
+            let blocks = Self::loose_blocks(loose, &loose.inspect().blocks);
             let stats = brkalloc::Stats::from_blocks(loose.heap_start(), loose.brk(), blocks);
             return to_js(&Totals::from(stats));
         }
@@ -662,7 +663,7 @@ impl Playground {
     #[wasm_bindgen(js_name = freeLists)]
     pub fn free_lists(&self) -> Result<JsValue, JsError> {
         if let Some(loose) = &self.loose {
-            return to_js(&Self::loose_lists(loose));
+            return to_js(&FreeList::group(&loose.listed(&loose.inspect().blocks)));
         }
         to_js(&FreeList::group(&self.heap().listed().collect::<Vec<_>>()))
     }
@@ -971,42 +972,18 @@ impl Playground {
         }
     }
 
-    /// The loose heap's blocks as the snapshot and totals count them: each size cut to the
-    /// memory there is (the raw size is in the layout table), so that sums stay meaningful.
-    fn loose_blocks(loose: &LoosePlaygroundHeap) -> Vec<brkalloc::BlockInfo> {
+    /// The loose heap's blocks (`walked`, from one `inspect`) as the snapshot and totals count
+    /// them: each size cut to the memory there is (the raw size is in the layout table), so
+    /// that sums stay meaningful.
+    fn loose_blocks(loose: &LoosePlaygroundHeap, walked: &[Walked]) -> Vec<brkalloc::BlockInfo> {
         let end = loose.brk();
-        loose
-            .inspect()
-            .blocks
+        walked
             .iter()
             .map(|w| brkalloc::BlockInfo {
                 size: w.info.size.min(end.saturating_sub(w.info.data)),
                 ..w.info
             })
             .collect()
-    }
-
-    /// The loose heap's lists, each followed while its links lead to walked blocks, at most
-    /// as far as there are blocks.
-    fn loose_lists(loose: &LoosePlaygroundHeap) -> Vec<FreeList> {
-        let blocks = loose.inspect().blocks;
-        let mut entries = Vec::new();
-        for (class, min, head) in loose.list_heads() {
-            let mut x = head;
-            for _ in 0..blocks.len() {
-                if !blocks.iter().any(|w| w.info.header == x) {
-                    break;
-                }
-                entries.push((class, min, x));
-                // A free block's list links are its first two data words: back, then next.
-                let link = x + brkalloc::HEADER_SIZE + core::mem::size_of::<usize>();
-                match loose.memory().word(link, "") {
-                    Ok(next) if next != 0 => x = next,
-                    _ => break,
-                }
-            }
-        }
-        FreeList::group(&entries)
     }
 
     /// Replaces the heap with an empty one with `options` on the same memory, zeroed (see

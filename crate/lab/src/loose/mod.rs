@@ -218,6 +218,28 @@ impl<B: Break> LooseHeap<B> {
         })
     }
 
+    /// The segregated lists' entries, as `(class, smallest size, header)`, lowest class first
+    /// and each list in order, as `Heap::listed` gives them: each list followed while its
+    /// links lead to one of `blocks` (the inspector's walk), at most as far as there are
+    /// blocks, so a broken or looping list ends.
+    pub fn listed(&self, blocks: &[Walked]) -> Vec<(usize, usize, usize)> {
+        let mut entries = Vec::new();
+        for (class, min, head) in self.list_heads() {
+            let mut x = head;
+            for _ in 0..blocks.len() {
+                if !blocks.iter().any(|w| w.info.header == x) {
+                    break;
+                }
+                entries.push((class, min, x));
+                match self.links(x) {
+                    Ok((_, next)) if next != 0 => x = next,
+                    _ => break,
+                }
+            }
+        }
+        entries
+    }
+
     /// The last block the heap knows of (0: none).
     pub fn tail(&self) -> usize {
         self.r.tail

@@ -240,11 +240,6 @@ impl<B: Break> LooseHeap<B> {
         entries
     }
 
-    /// The last block the heap knows of (0: none).
-    pub fn tail(&self) -> usize {
-        self.r.tail
-    }
-
     /// Runs `op`; if it stops, undoes everything it did.
     fn transaction<T>(&mut self, op: impl FnOnce(&mut Self) -> Res<T>) -> Res<T> {
         let records = self.r.clone();

@@ -163,16 +163,6 @@ pub enum Ptr {
     },
 }
 
-impl Ptr {
-    /// The name the pointer uses, if any.
-    pub fn name(&self) -> Option<&str> {
-        match self {
-            Ptr::Name(name) | Ptr::Inside { name, .. } => Some(name),
-            Ptr::Address(_) => None,
-        }
-    }
-}
-
 impl fmt::Display for Ptr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -267,7 +267,7 @@ fn the_model_rejects_a_used_block_it_does_not_hold() {
 #[test]
 fn break_moved_events_follow_the_break() {
     // Under Miri, one option set and fewer steps per policy: the same rules, in minutes.
-    let (sets, steps) = if cfg!(miri) { (1, 30) } else { (5, 150) };
+    let (sets, steps) = if cfg!(miri) { (1, 30) } else { (6, 150) };
     for policy in Policy::ALL {
         for (name, options) in option_sets(policy).into_iter().take(sets) {
             let ops = seeded_ops(policy as u64 + 7, steps, 2048, 64);

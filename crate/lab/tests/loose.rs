@@ -46,6 +46,8 @@ fn options() -> impl Strategy<Value = Options> {
             split,
             coalesce,
             trim,
+            // The checks-off heap stores `next` in every header.
+            derive: false,
         },
     )
 }

@@ -79,6 +79,17 @@ pub trait Config {
     fn give_back(&self) -> bool {
         true
     }
+    /// Keep each block's `next` in its header, as the brief's allocator does. When `false`
+    /// (*boundary tags*), the heap never writes `next`: within a segment the next header is
+    /// where the size says it is (right after the data), and where the chain jumps to another
+    /// segment, the heap's segment table says where to. Every split, merge and append then
+    /// writes one header word less, and nothing reads a `next` that could have gone stale.
+    /// [`Heap::blocks`](super::Heap::blocks) reports the derived `next` either way. `true`
+    /// unless a configuration says otherwise.
+    #[inline(always)]
+    fn stores_next(&self) -> bool {
+        true
+    }
 }
 
 /// Options chosen at run time.
@@ -92,6 +103,9 @@ pub struct Options {
     pub coalesce: bool,
     /// Give the whole trailing free run back through the break.
     pub trim: bool,
+    /// Derive each block's `next` from its size instead of storing it in the header
+    /// (boundary tags; see [`Config::stores_next`]).
+    pub derive: bool,
 }
 
 impl Options {
@@ -102,6 +116,7 @@ impl Options {
         split: false,
         coalesce: false,
         trim: false,
+        derive: false,
     };
 
     /// First fit with splitting, coalescing and trimming: the improved teaching allocator.
@@ -110,9 +125,10 @@ impl Options {
         split: true,
         coalesce: true,
         trim: true,
+        derive: false,
     };
 
-    /// The given policy with splitting, coalescing and trimming on.
+    /// The given policy with splitting, coalescing and trimming on, `next` stored.
     pub const fn with_policy(policy: Policy) -> Options {
         Options {
             policy,
@@ -149,6 +165,10 @@ impl Config for Options {
     fn trim(&self) -> bool {
         self.trim
     }
+    #[inline]
+    fn stores_next(&self) -> bool {
+        !self.derive
+    }
 }
 
 /// The segregated-fit policy with splitting, coalescing and trimming, fixed at compile time:
@@ -165,7 +185,8 @@ pub struct SegregatedConfig;
 pub struct GrowOnlyConfig;
 
 /// Implements [`Config`] for a zero-sized configuration of the segregated policy with splitting,
-/// coalescing and trimming on, and `give_back` as given: every answer a constant.
+/// coalescing and trimming on, boundary tags (`next` derived, not stored), and `give_back` as
+/// given: every answer a constant.
 macro_rules! segregated_config {
     ($name:ident, give_back: $give_back:expr) => {
         impl Config for $name {
@@ -188,6 +209,10 @@ macro_rules! segregated_config {
             #[inline(always)]
             fn give_back(&self) -> bool {
                 $give_back
+            }
+            #[inline(always)]
+            fn stores_next(&self) -> bool {
+                false
             }
         }
     };

@@ -31,12 +31,13 @@ use brkalloc_rng::Rng;
 fn all_options() -> Vec<Options> {
     let mut v = Vec::new();
     for policy in Policy::ALL {
-        for bits in 0..8u8 {
+        for bits in 0..16u8 {
             v.push(Options {
                 policy,
                 split: bits & 1 != 0,
                 coalesce: bits & 2 != 0,
                 trim: bits & 4 != 0,
+                derive: bits & 8 != 0,
             });
         }
     }

@@ -137,6 +137,7 @@ impl Scene {
             split: o & 1 != 0,
             coalesce: o & 2 != 0,
             trim: o & 4 != 0,
+            derive: (usize::from(o >> 3) / Policy::ALL.len()) & 1 != 0,
         };
         let steps = max_steps * usize::from(b.u8()) / 255;
         let n_writes = 1 + usize::from(b.u8()) % max_writes.max(1);

@@ -209,7 +209,7 @@ pub fn assert_filled(ptr: NonNull<u8>, len: usize, byte: u8, what: impl Display)
 }
 
 /// Every option set the model runs each policy with.
-pub fn option_sets(policy: Policy) -> [(&'static str, Options); 5] {
+pub fn option_sets(policy: Policy) -> [(&'static str, Options); 6] {
     let all_on = Options::with_policy(policy);
     [
         (
@@ -219,6 +219,7 @@ pub fn option_sets(policy: Policy) -> [(&'static str, Options); 5] {
                 split: false,
                 coalesce: false,
                 trim: false,
+                derive: false,
             },
         ),
         ("default", all_on),
@@ -240,6 +241,13 @@ pub fn option_sets(policy: Policy) -> [(&'static str, Options); 5] {
             "no-trim",
             Options {
                 trim: false,
+                ..all_on
+            },
+        ),
+        (
+            "boundary-tags",
+            Options {
+                derive: true,
                 ..all_on
             },
         ),

@@ -78,7 +78,7 @@ pub fn decode(data: &[u8]) -> Result<(Options, Vec<Op>)> {
     Ok((options, ops))
 }
 
-/// A policy and the three switches.
+/// A policy and the four switches.
 pub fn options(u: &mut Unstructured<'_>) -> Result<Options> {
     let policy = Policy::ALL[u.int_in_range(0..=Policy::ALL.len() - 1)?];
     let options = Options {
@@ -86,6 +86,7 @@ pub fn options(u: &mut Unstructured<'_>) -> Result<Options> {
         split: u.arbitrary()?,
         coalesce: u.arbitrary()?,
         trim: u.arbitrary()?,
+        derive: u.arbitrary()?,
     };
     Ok(options)
 }

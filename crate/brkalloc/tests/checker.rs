@@ -14,7 +14,9 @@ mod support;
 use std::ptr::NonNull;
 
 use brkalloc::brk::FakePages;
-use brkalloc::{Break, Corruption, Heap, PagedBreak, SegregatedConfig, HEADER_SIZE};
+use brkalloc::{
+    Break, Corruption, Heap, Options, PagedBreak, Policy, SegregatedConfig, HEADER_SIZE,
+};
 use support::corrupt::{run, Scene};
 use support::{Arena, Rng};
 
@@ -225,7 +227,8 @@ unsafe impl Break for GapBreak {
 fn a_next_into_the_gap_between_segments_is_caught_without_reading_it() {
     let brk = GapBreak::new(16);
     let page = brk.page;
-    let mut heap = Heap::new(brk, SegregatedConfig);
+    // The segregated policy with `next` stored in each header, so that there is one to break.
+    let mut heap = Heap::new(brk, Options::with_policy(Policy::Segregated));
     let a = heap.alloc(64).unwrap();
     // The next growth skips a page: a second segment.
     heap.backend().jump.set(true);
@@ -254,7 +257,7 @@ fn a_next_into_the_gap_between_segments_is_caught_without_reading_it() {
 fn a_next_into_the_gap_between_segments_is_caught_on_fake_pages() {
     let mut arena = Arena::new(8 * 1024);
     let brk = PagedBreak::new(FakePages::<1024>::new(arena.buffer()));
-    let mut heap = Heap::new(brk, SegregatedConfig);
+    let mut heap = Heap::new(brk, Options::with_policy(Policy::Segregated));
     let a = heap.alloc(64).unwrap();
     heap.backend().memory().grow_foreign(2).unwrap();
     let b = heap.alloc(2000).unwrap();
@@ -268,6 +271,51 @@ fn a_next_into_the_gap_between_segments_is_caught_on_fake_pages() {
         Err(Corruption::BadNext {
             block: a_header,
             next: in_gap
+        })
+    );
+}
+
+/// With boundary tags the heap never reads a header's second word: whatever it holds, the
+/// chain is the same and `check()` passes. A size that would lead past its segment's end
+/// (into the gap before the next one) is caught before anything there is read.
+#[test]
+fn with_boundary_tags_next_is_derived_and_a_size_into_the_gap_is_caught() {
+    let mut arena = Arena::new(8 * 1024);
+    let brk = PagedBreak::new(FakePages::<1024>::new(arena.buffer()));
+    let mut heap = Heap::new(brk, SegregatedConfig);
+    let a = heap.alloc(64).unwrap();
+    let _after_a = heap.alloc(64).unwrap();
+    heap.backend().memory().grow_foreign(2).unwrap();
+    let b = heap.alloc(2000).unwrap();
+    heap.check().unwrap();
+    assert_eq!(heap.stats().segments, 2);
+    let before: Vec<_> = heap.blocks().collect();
+    let b_header = b.as_ptr().addr() - HEADER_SIZE;
+    assert!(
+        before.iter().any(|x| x.next == b_header),
+        "the jump to the second segment is derived from the segment table"
+    );
+    // SAFETY: a's header, just before its data, is inside the heap's memory. The word is
+    // written without being read first: with boundary tags nothing ever wrote it.
+    unsafe {
+        a.as_ptr()
+            .sub(HEADER_SIZE / 2)
+            .cast::<*mut u8>()
+            .write(a.as_ptr().with_addr(0x5eed))
+    };
+    assert_eq!(heap.check(), Ok(()), "the second word is not read");
+    assert_eq!(heap.blocks().collect::<Vec<_>>(), before);
+
+    let a_header = a.as_ptr().addr() - HEADER_SIZE;
+    // a's data would now run to the gap's far end: past its segment.
+    let size = b_header - a.as_ptr().addr();
+    // SAFETY: a's header is inside the heap's memory; breaking it is the point of the test.
+    unsafe { a.as_ptr().sub(HEADER_SIZE).cast::<usize>().write(size) };
+    assert_eq!(
+        heap.check(),
+        Err(Corruption::BadSize {
+            block: a_header,
+            size
         })
     );
 }

@@ -19,6 +19,11 @@
 //!   (this block is the first of a segment: the block before it in the chain is not adjacent).
 //! - `next` is the header of the following block, or null for the last block. Within a segment
 //!   `next` is always the header right after this block's data; across segments it jumps.
+//! - With *boundary tags* ([`Config::stores_next`](super::Config::stores_next) `false`, as in
+//!   the compiled configurations), the heap never writes or reads `next`: it is always where
+//!   the size says (the header right after the data), and where the chain jumps between
+//!   segments the segment table holds the link. The word stays in the header, unused, so that
+//!   data stays aligned to [`ALIGN`]; the heap's walks report the `next` they derive.
 //! - A used block costs exactly two words of header. A free block's data holds its bookkeeping:
 //!   the segregated policy's list links at the front, and a footer at the end so that a block
 //!   being freed can find a free neighbour *before* it in constant time.
@@ -107,6 +112,20 @@ impl Block {
                 next: next.0,
             })
         };
+        Block(h)
+    }
+
+    /// Writes a fresh header's size-and-flags word at `at`, and nothing else: the header of a
+    /// heap with boundary tags, whose `next` word is never read.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Block::write`].
+    pub(crate) unsafe fn write_tag(at: *mut u8, size: usize, flags: usize) -> Block {
+        let h = at.cast::<Header>();
+        // SAFETY: the caller guarantees `at` is aligned and owned; only the first field is
+        // written.
+        unsafe { (&raw mut (*h).tag).write(size | flags) };
         Block(h)
     }
 

@@ -154,6 +154,9 @@ pub(crate) struct View<'a> {
     end: usize,
     segments: &'a Segments,
     lists: &'a FreeLists,
+    /// Whether headers hold `next` ([`Config::stores_next`]); when not, the walk derives it
+    /// and never reads the header's second word.
+    stores_next: bool,
 }
 
 impl View<'_> {
@@ -252,11 +255,26 @@ impl Walk {
         let block = Block(start.with_addr(a).cast());
         // SAFETY: a whole header lies at `a`, aligned, inside the segment, and `block` carries
         // the segment's provenance.
-        let (size, flags, next) = unsafe { (block.size(), block.flags(), block.next().addr()) };
+        let (size, flags) = unsafe { (block.size(), block.flags()) };
         if size < MIN_DATA || size % ALIGN != 0 || size > e - a - HEADER_SIZE {
             return Err(Corruption::BadSize { block: a, size });
         }
         let b_end = a + HEADER_SIZE + size;
+        // Where `next` must lead: the header right after the data, or at a segment's end the
+        // next segment's first header (0: the chain ends).
+        let want = if b_end != e {
+            b_end
+        } else {
+            v.segment(self.seg + 1).map_or(0, |(n, _)| n.addr())
+        };
+        let next = if v.stores_next {
+            // SAFETY: as above: the whole header, its `next` word included, is inside the
+            // segment.
+            unsafe { block.next().addr() }
+        } else {
+            // Boundary tags: `next` is not stored, only derived.
+            want
+        };
         if b_end != e {
             // Within a segment, `next` is the header right after the data.
             if next == 0 {
@@ -270,7 +288,6 @@ impl Walk {
             }
         } else {
             // The segment's last block: `next` jumps to the next segment, or ends the chain.
-            let want = v.segment(self.seg + 1).map_or(0, |(n, _)| n.addr());
             if next != want {
                 return Err(if want == 0 {
                     Corruption::BadNext { block: a, next }
@@ -307,6 +324,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             end: self.end.addr(),
             segments: &self.segments,
             lists: &self.lists,
+            stores_next: self.config.stores_next(),
         }
     }
 

@@ -21,7 +21,9 @@
 //!    last block's `next` is null and its data ends at the break.
 //! 2. Within a segment, blocks tile memory with no gap: each block's `next` is the header right
 //!    after its data. Between segments, `next` jumps up, and the block it reaches is flagged as
-//!    a segment start.
+//!    a segment start. With boundary tags ([`Config::stores_next`] `false`) no header holds
+//!    `next`: it is derived from the size, and at a segment's end from the segment table, so
+//!    there is no stored `next` to check.
 //! 3. Every header and data address is aligned to [`ALIGN`], and every data size is a multiple
 //!    of it, at least [`MIN_DATA`].
 //! 4. A free block's last data word (its footer) points to its header, and the block after it
@@ -536,8 +538,14 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         while !b.is_null() {
             *visited += 1;
             // SAFETY: `b` is on the chain (invariant 1).
-            let (data, end, free, next) =
-                unsafe { (b.data().addr(), b.end().addr(), b.is_free(), b.next()) };
+            let (data, end, free, next) = unsafe {
+                (
+                    b.data().addr(),
+                    b.end().addr(),
+                    b.is_free(),
+                    self.next_of(b),
+                )
+            };
             if addr == data {
                 return if free {
                     Err(FreeError::DoubleFree { addr })

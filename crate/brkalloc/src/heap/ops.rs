@@ -15,6 +15,109 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         self.config.policy() == Policy::Segregated
     }
 
+    /// Writes a new block's header at `at`: its size, its flags and, when the heap stores
+    /// `next` ([`Config::stores_next`]), `next`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Block::write`].
+    #[inline(always)]
+    pub(super) unsafe fn new_header(
+        &self,
+        at: *mut u8,
+        size: usize,
+        flags: usize,
+        next: Block,
+    ) -> Block {
+        // SAFETY: the caller's guarantee is `write`'s and `write_tag`'s.
+        unsafe {
+            if self.config.stores_next() {
+                Block::write(at, size, flags, next)
+            } else {
+                Block::write_tag(at, size, flags)
+            }
+        }
+    }
+
+    /// Sets `b`'s `next`, when the heap stores it.
+    ///
+    /// # Safety
+    ///
+    /// `b` is a live header.
+    #[inline(always)]
+    pub(super) unsafe fn link(&self, b: Block, next: Block) {
+        if self.config.stores_next() {
+            // SAFETY: the caller guarantees a live header.
+            unsafe { b.set_next(next) }
+        }
+    }
+
+    /// `b`'s stored `next`, to copy into another header; null when the heap stores none (and
+    /// so has nothing to copy).
+    ///
+    /// # Safety
+    ///
+    /// `b` is a live header.
+    #[inline(always)]
+    pub(super) unsafe fn stored_next(&self, b: Block) -> Block {
+        if self.config.stores_next() {
+            // SAFETY: the caller guarantees a live header.
+            unsafe { b.next() }
+        } else {
+            Block::NULL
+        }
+    }
+
+    /// The block after `b` in the chain (null for the last): read from the header, or with
+    /// boundary tags derived: the header right after the data, unless the data ends a
+    /// segment, where the segment table says where the chain goes on.
+    ///
+    /// # Safety
+    ///
+    /// `b` is a live header.
+    #[inline(always)]
+    pub(super) unsafe fn next_of(&self, b: Block) -> Block {
+        // SAFETY: the caller guarantees a live header.
+        unsafe {
+            if self.config.stores_next() {
+                return b.next();
+            }
+            let end = b.end();
+            if end == self.end {
+                return Block::NULL;
+            }
+            match self.segments.after(end.addr()) {
+                Some(start) => Block(start.cast()),
+                None => Block(end.cast()),
+            }
+        }
+    }
+
+    /// The block right after `b` in memory, in the same segment, if there is one.
+    ///
+    /// # Safety
+    ///
+    /// `b` is a live header.
+    #[inline(always)]
+    pub(super) unsafe fn adjacent_after(&self, b: Block) -> Option<Block> {
+        // SAFETY: the caller guarantees a live header.
+        unsafe {
+            if self.config.stores_next() {
+                return if b.next_is_adjacent() {
+                    Some(b.next())
+                } else {
+                    None
+                };
+            }
+            let end = b.end();
+            if end == self.end || self.segments.after(end.addr()).is_some() {
+                None
+            } else {
+                Some(Block(end.cast()))
+            }
+        }
+    }
+
     /// Files a free block on its size-class list (segregated policy only), unless it is the
     /// last block: the top stays off the lists (invariant 6).
     ///
@@ -85,8 +188,8 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 // The rest stays free, so the block after it keeps its PREV_FREE flag.
                 let rest = self.split(b, need, true, false);
                 self.file(rest);
-            } else if b.next_is_adjacent() {
-                b.next().set_flag(PREV_FREE, false);
+            } else if let Some(n) = self.adjacent_after(b) {
+                n.set_flag(PREV_FREE, false);
             }
             if self.config.policy() == Policy::NextFit {
                 self.rover = b;
@@ -122,17 +225,19 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             if b.is_free() {
                 flags |= PREV_FREE;
             }
-            let rest = Block::write(b.data().add(size), rest_size, flags, b.next());
+            let rest = self.new_header(b.data().add(size), rest_size, flags, self.stored_next(b));
             b.set_size(size);
-            b.set_next(rest);
+            self.link(b, rest);
             if b.is_free() {
                 b.write_footer();
             }
             if rest_free {
                 rest.write_footer();
             }
-            if mark_next && rest.next_is_adjacent() {
-                rest.next().set_flag(PREV_FREE, rest_free);
+            if mark_next {
+                if let Some(n) = self.adjacent_after(rest) {
+                    n.set_flag(PREV_FREE, rest_free);
+                }
             }
             if b == self.tail {
                 self.tail = rest;
@@ -156,16 +261,16 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     pub(super) unsafe fn absorb_next(&mut self, b: Block) {
         // SAFETY: `b` and its adjacent next are live; the merged block covers exactly their bytes.
         unsafe {
-            let n = b.next();
+            let n = Block(b.end().cast());
             let size = b.size() + HEADER_SIZE + n.size();
-            b.set_next(n.next());
+            self.link(b, self.stored_next(n));
             b.set_size(size);
             let free = b.is_free();
             if free {
                 b.write_footer();
             }
-            if b.next_is_adjacent() {
-                b.next().set_flag(PREV_FREE, free);
+            if let Some(after) = self.adjacent_after(b) {
+                after.set_flag(PREV_FREE, free);
             }
             self.forget(n, b);
             self.observer.event(Event::Coalesce {
@@ -209,14 +314,16 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             let mut b = b;
             let mut prev = prev;
             let mut size = b.size();
-            let mut next = b.next();
             self.observer.event(Event::MarkFree {
                 block: b.addr(),
                 size,
             });
             // The merged block is worked out first and written once: its size, its `next`,
             // its footer, and (when it changes) the PREV_FREE flag of the block after it.
-            let mut adjacent = !next.is_null() && next.0.cast::<u8>() == b.data().add(size);
+            let (mut next, mut adjacent) = match self.adjacent_after(b) {
+                Some(n) => (n, true),
+                None => (self.stored_next(b), false),
+            };
             let mut flags = b.flags() | FREE;
             let mut listed = false;
             if self.config.coalesce() {
@@ -224,7 +331,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                     self.unfile(next);
                     let absorbed = next;
                     size += HEADER_SIZE + absorbed.size();
-                    next = absorbed.next();
+                    next = self.stored_next(absorbed);
                     // The block after the absorbed one followed a free block already: its
                     // PREV_FREE flag is set, and its header need not be touched.
                     adjacent = false;
@@ -257,7 +364,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 }
             }
             b.set_tag(size, flags);
-            b.set_next(next);
+            self.link(b, next);
             b.write_footer();
             if adjacent {
                 // Adjacent to the block `b` was before merging: it followed a used block.
@@ -276,8 +383,8 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 && !self.config.coalesce()
             {
                 let mut x = b;
-                while x.next_is_adjacent() && x.next().is_free() {
-                    x = x.next();
+                while let Some(n) = self.adjacent_after(x).filter(|n| n.is_free()) {
+                    x = n;
                 }
                 ends_free = x == self.tail;
             }
@@ -356,8 +463,8 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         let mut p = self.head;
         // SAFETY: every block on the chain is live, and `b` is on it, after `head`.
         unsafe {
-            while p.next() != b {
-                p = p.next();
+            while self.next_of(p) != b {
+                p = self.next_of(p);
             }
         }
         Some(p)
@@ -379,7 +486,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             let mut known = known;
             if run.has(SEGMENT_START) && run != self.head {
                 known = run;
-                run = run.next();
+                run = self.next_of(run);
                 if run.is_null() {
                     return;
                 }
@@ -392,7 +499,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             while !x.is_null() {
                 self.unfile(x);
                 count += 1;
-                x = x.next();
+                x = self.next_of(x);
             }
             let from = self.end;
             let bytes = from.addr() - run.addr();
@@ -400,7 +507,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 let mut x = run;
                 while !x.is_null() {
                     self.file(x);
-                    x = x.next();
+                    x = self.next_of(x);
                 }
                 return;
             }
@@ -413,7 +520,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 self.tail = Block::NULL;
                 self.segments.clear();
             } else {
-                prev.set_next(Block::NULL);
+                self.link(prev, Block::NULL);
                 if prev.is_free() {
                     // (Without coalescing.) It becomes the top, which is on no list.
                     self.unfile(prev);
@@ -529,12 +636,12 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                     start: at.addr(),
                 });
             }
-            let b = Block::write(at, size, FREE | SEGMENT_START, Block::NULL);
+            let b = self.new_header(at, size, FREE | SEGMENT_START, Block::NULL);
             b.write_footer();
             if old_tail.is_null() {
                 self.head = b;
             } else {
-                old_tail.set_next(b);
+                self.link(old_tail, b);
             }
             self.segments.push(at, self.end.addr());
             self.tail = b;
@@ -626,7 +733,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             }
             let seg_flag = if new_segment { SEGMENT_START } else { 0 };
             let prev_free = !new_segment && old_tail.is_free();
-            let first = Block::write(
+            let first = self.new_header(
                 at,
                 need,
                 seg_flag | if prev_free { PREV_FREE } else { 0 },
@@ -635,7 +742,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             if old_tail.is_null() {
                 self.head = first;
             } else {
-                old_tail.set_next(first);
+                self.link(old_tail, first);
             }
             self.tail = first;
             self.retire_top(old_tail);
@@ -658,8 +765,8 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 first.set_size(gap - HEADER_SIZE);
                 first.set_flag(FREE, true);
                 first.write_footer();
-                b = Block::write(at.add(gap), need, PREV_FREE, Block::NULL);
-                first.set_next(b);
+                b = self.new_header(at.add(gap), need, PREV_FREE, Block::NULL);
+                self.link(first, b);
                 self.tail = b;
                 self.observer.event(Event::Append {
                     block: first.addr(),

@@ -35,8 +35,10 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 self.resized(b, old);
                 return Ok(NonNull::new_unchecked(b.data()));
             }
-            let next = b.next();
-            if b.next_is_adjacent() && next.is_free() && old + HEADER_SIZE + next.size() >= need {
+            if let Some(next) = self
+                .adjacent_after(b)
+                .filter(|n| n.is_free() && old + HEADER_SIZE + n.size() >= need)
+            {
                 self.unfile(next);
                 self.absorb_next(b);
                 if self.config.split() && b.size() - need >= HEADER_SIZE + MIN_DATA {
@@ -85,8 +87,11 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         // SAFETY: the rest is a new live block inside `b`; its adjacent next is live.
         unsafe {
             let rest = self.split(b, size, true, true);
-            if self.config.coalesce() && rest.next_is_adjacent() && rest.next().is_free() {
-                self.unfile(rest.next());
+            if let Some(next) = self
+                .adjacent_after(rest)
+                .filter(|n| self.config.coalesce() && n.is_free())
+            {
+                self.unfile(next);
                 self.absorb_next(rest);
             }
             self.file(rest);

@@ -99,7 +99,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         let mut b = from;
         while !b.is_null() && b != until {
             // SAFETY: `b` is on the chain (invariant 1).
-            let (free, size, next) = unsafe { (b.is_free(), b.size(), b.next()) };
+            let (free, size, next) = unsafe { (b.is_free(), b.size(), self.next_of(b)) };
             let gap = if free {
                 // SAFETY: as above.
                 unsafe { fits(b, need, align) }

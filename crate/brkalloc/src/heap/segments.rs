@@ -130,6 +130,24 @@ impl Segments {
         self.open.with_addr(addr)
     }
 
+    /// Where the chain goes from a block whose data ends at `addr`, when `addr` is the end of
+    /// a segment other than the last: the next segment's start. `None` when `addr` ends no
+    /// such segment (most often because the heap has one segment). What a heap with boundary
+    /// tags, which stores no `next`, follows where its chain jumps.
+    #[inline]
+    pub(crate) fn after(&self, addr: usize) -> Option<*mut u8> {
+        if self.n_closed == 0 {
+            return None;
+        }
+        let i = self.closed[..self.n_closed]
+            .iter()
+            .position(|&(_, e)| e == addr)?;
+        Some(match self.closed[..self.n_closed].get(i + 1) {
+            Some(&(s, _)) => s,
+            None => self.open,
+        })
+    }
+
     /// Bytes in all segments together.
     pub(crate) fn bytes(&self, heap_end: usize) -> usize {
         (0..self.len())

@@ -14,6 +14,7 @@
 //! reach the heap through (`serve`). Beside it:
 //!
 //! - `backend.rs`: where the memory comes from (a private break in one `mmap` reservation);
+//! - `cache.rs`: per-thread caches of small blocks, so that most small `malloc`s take no lock;
 //! - `settings.rs`: what is decided at load (environment, fork handlers) and run at exit;
 //! - `checked.rs`: `BRKALLOC_CHECK=1`, and the messages that name a broken block;
 //! - `stats.rs`: `BRKALLOC_STATS=1`, high-water marks and the report at exit;
@@ -21,7 +22,8 @@
 //!
 //! # What it promises, and what it asks
 //!
-//! - Every function is thread-safe (one lock around the heap) and fork-safe (the lock is held
+//! - Every function is thread-safe (one lock around the heap, and a cache of small blocks per
+//!   thread that only its thread touches) and fork-safe (the lock is held
 //!   across `fork` by `pthread_atfork` handlers, so a child never inherits a heap that another
 //!   thread was halfway through changing).
 //! - It never allocates on its own behalf: it is `no_std` (Rust's allocator is not even linked
@@ -39,6 +41,7 @@
 extern crate std;
 
 mod backend;
+mod cache;
 mod checked;
 mod report;
 mod settings;
@@ -49,7 +52,7 @@ use core::ffi::{c_int, c_void};
 use core::mem::size_of;
 use core::ptr::{self, NonNull};
 
-use brkalloc::{BrkAlloc, Heap, ReallocError, SegregatedConfig, ALIGN};
+use brkalloc::{BrkAlloc, Heap, ReallocError, SegregatedConfig, ALIGN, MIN_DATA};
 
 use backend::ReserveBreak;
 use checked::Call;
@@ -112,6 +115,17 @@ unsafe fn serve<R>(call: Call, op: impl FnOnce(&mut MallocHeap, Settings) -> R) 
 /// `ENOMEM`.
 #[inline]
 fn allocate(size: usize, align: usize, call: Call) -> *mut c_void {
+    if align <= ALIGN && size <= cache::MAX_CACHED && !settings::get().any() {
+        // The data size the heap would give this request: a block of exactly that size.
+        let need = if size <= MIN_DATA {
+            MIN_DATA
+        } else {
+            (size + ALIGN - 1) & !(ALIGN - 1)
+        };
+        if let Some(p) = cache::take(need) {
+            return p.as_ptr().cast();
+        }
+    }
     let Ok(layout) = Layout::from_size_align(size, align.max(ALIGN)) else {
         return out_of_memory();
     };
@@ -210,6 +224,14 @@ pub unsafe extern "C" fn free(ptr: *mut c_void) {
         if s.stats {
             // SAFETY: `p` is a live block (free's contract).
             stats::freed(unsafe { heap.usable_size(p) });
+        } else {
+            // SAFETY: `p` is a live block (free's contract), and the lock is held.
+            let size = unsafe { heap.usable_size(p) };
+            // SAFETY: the lock is held; `p` is a live block of `size` bytes that the program
+            // gives up.
+            if unsafe { cache::keep(heap, p, size) } {
+                return;
+            }
         }
         // SAFETY: `p` is a live block of this heap (free's contract).
         unsafe { heap.free_unchecked(p) }

@@ -153,6 +153,7 @@ extern "C" fn on_load() {
     }
     page_size();
     FLAGS.store(flags, Ordering::Relaxed);
+    crate::cache::init();
     // `pthread_atfork` may call `malloc` to record the handlers. That is safe here: this
     // function does not hold the heap's lock, so that `malloc` is an ordinary call.
     if !ATFORK_REGISTERED.swap(true, Ordering::Relaxed) {

@@ -93,6 +93,12 @@ impl FreeLists {
         (fl, sl, head)
     }
 
+    /// Whether every list is empty.
+    #[inline(always)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.fl_map == 0
+    }
+
     /// The first block of list `(fl, sl)`.
     pub(crate) fn head(&self, fl: usize, sl: usize) -> Block {
         self.heads[fl][sl]

@@ -40,24 +40,26 @@ use crate::lock::{Lock, NoUnwind};
 /// What a panic inside the allocator's own code (a bug) stops the process with.
 const PANIC_INSIDE: &str =
     "brkalloc: a panic inside the allocator while it held its lock; a global allocator may not \
-unwind, so the process stops here.\n";
+unwind, so the process stops here.";
 
 /// What a panic inside the closure given to [`BrkAlloc::with`] stops the process with.
 const PANIC_IN_WITH: &str = "brkalloc: a panic inside the closure given to BrkAlloc::with, while \
-the allocator's lock was held; the process stops here.\n";
+the allocator's lock was held; the process stops here.";
 
 /// A heap behind a lock: a `GlobalAlloc`.
 ///
 /// The lock knows which thread holds it, so that a reentrant call stops the process instead of
 /// waiting for itself:
 ///
-/// | target | who holds the lock | waiting for another thread |
-/// |---|---|---|
-/// | unix | `pthread_self()` | spin briefly, then `sched_yield` |
-/// | wasm32 without threads | the only thread there is | (there is none: any wait is reentrant) |
-/// | anything else | not known: a reentrant call is not detected | spin |
+/// | target | who holds the lock | waiting for another thread | a reentrant call |
+/// |---|---|---|---|
+/// | unix | `pthread_self()` | spin briefly, then `sched_yield` | stops with a message (`SIGABRT`) |
+/// | wasm32 without threads | the only thread there is | (there is none: any wait is reentrant) | traps (`unreachable`), no message |
+/// | anything else | not known | spin | not detected |
 ///
-/// On single-threaded wasm the lock is never contended and costs a few instructions.
+/// On single-threaded wasm (no `atomics` target feature) the lock is a flag, never contended,
+/// and costs a load and two stores; a reentrant call traps at once, since no message could be
+/// shown without memory from the allocator whose lock is held.
 pub struct BrkAlloc<B: Break, C: Config = SegregatedConfig> {
     lock: Lock,
     heap: UnsafeCell<Heap<B, C>>,

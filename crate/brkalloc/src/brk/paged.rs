@@ -62,8 +62,9 @@ pub unsafe trait PageMemory {
     /// Whether other code may grow the memory *while* a [`PagedBreak`] is between its calls of
     /// [`size_pages`](PageMemory::size_pages) and [`grow`](PageMemory::grow): another thread
     /// sharing the memory. When `false`, the break leaves out the path that recovers from
-    /// that (if it happened anyway, the growing `sbrk` would fail cleanly). `true` unless the
-    /// memory says otherwise.
+    /// that: if `grow` finds the memory grew anyway (or set pages aside before its own, as
+    /// `WasmPages` does in a memory with no pages), the growing `sbrk` leaves the pages it got
+    /// and tries again from the memory's new end. `true` unless the memory says otherwise.
     const SHARED: bool = true;
 }
 
@@ -156,49 +157,75 @@ impl<M: PageMemory> PagedBreak<M> {
 
         // Guess whether the new pages will follow ours: only if nobody grew the memory since.
         // The guess decides how many pages to ask for; what `grow` returns decides the outcome.
-        let end_of_memory = self.memory.size_pages().checked_mul(page);
-        let bytes_needed = if end_of_memory == Some(self.limit) {
-            n - (self.limit - self.brk)
+        let size = self.memory.size_pages();
+        let end_of_memory = size.checked_mul(page).ok_or(out_of_memory)?;
+        let spare = if end_of_memory == self.limit {
+            self.limit - self.brk
         } else {
-            n
+            0
         };
-        let pages = bytes_needed.div_ceil(page);
+        // At least one page, since `n` is more than `spare` (written so the compiler sees it).
+        let pages = (n - spare - 1) / page + 1;
         // Growth whose end would not fit in an address can only fail; refuse it up front. (On a
         // full 4 GiB wasm32 memory this leaves the last page unused.)
-        let grown_end = pages
+        let bytes = pages
             .checked_mul(page)
-            .zip(end_of_memory)
-            .and_then(|(bytes, end)| end.checked_add(bytes));
-        if grown_end.is_none() {
-            return Err(out_of_memory);
-        }
+            .filter(|&bytes| end_of_memory.checked_add(bytes).is_some())
+            .ok_or(out_of_memory)?;
 
         let old_pages = self.memory.grow(pages).ok_or(out_of_memory)?;
-        let old_end = old_pages.saturating_mul(page);
-        let new_end = old_pages.saturating_add(pages).saturating_mul(page);
-
+        // The new pages are `old_end..old_end + bytes`: where the memory ended, unless it grew
+        // in between.
+        let old_end = if old_pages == size {
+            end_of_memory
+        } else if !M::SHARED {
+            // The memory grew between `size_pages` and `grow` after all (see
+            // `PageMemory::SHARED`): the pages just obtained are left, and the break tries again
+            // from the memory's new end. Each try grows the memory, so this ends.
+            return self.grow_for(n);
+        } else {
+            // Someone grew the memory between `size_pages` and `grow`. The new pages end in an
+            // address unless that growth took more than the address space holds; if they were
+            // meant to extend this region, they may be too few to hold `n` bytes on their own.
+            let old_end = old_pages
+                .checked_mul(page)
+                .filter(|&old_end| old_end.checked_add(bytes).is_some())
+                .ok_or(out_of_memory)?;
+            if n > bytes {
+                return self.raced(n, old_end, old_end + bytes, pages);
+            }
+            old_end
+        };
+        // The bytes go at the break if the new pages follow this break's (the region simply
+        // extends), else at the start of the new pages (a new region); either way they fit.
         // `grown` counts pages only once a call that obtained them succeeds: a failed call
         // changes nothing this break reports.
-        if old_end == self.limit && n <= new_end - self.brk {
-            // Adjacent: the region simply extends.
-            let old_brk = self.brk;
-            self.limit = new_end;
-            self.brk += n;
-            self.grown = self.grown.saturating_add(pages);
-            return Ok(self.memory.ptr_at(old_brk));
-        }
-        if n <= new_end - old_end {
-            self.grown = self.grown.saturating_add(pages);
-            return Ok(self.start_region(old_end, new_end, n));
-        }
+        let from = if old_end == self.limit {
+            self.brk
+        } else {
+            self.start = old_end;
+            old_end
+        };
+        self.limit = old_end + bytes;
+        self.brk = from + n;
+        self.grown += pages;
+        Ok(self.memory.ptr_at(from))
+    }
 
-        if !M::SHARED {
-            // Unreachable without a concurrent growth (see `PageMemory::SHARED`).
-            return Err(out_of_memory);
-        }
-        // Someone grew the memory between `size_pages` and `grow`, so the pages asked for, meant
-        // to extend this region, are too few to hold `n` bytes on their own. Ask for a full
-        // region's worth; if it follows the pages just obtained, use both.
+    /// Someone grew the memory between `size_pages` and `grow`, and the `pages` pages obtained
+    /// (`old_end..new_end`), meant to extend this region, are too few to hold `n` bytes on
+    /// their own. Asks for a full region's worth; if it follows the pages just obtained, uses
+    /// both.
+    #[cold]
+    fn raced(
+        &mut self,
+        n: usize,
+        old_end: usize,
+        new_end: usize,
+        pages: usize,
+    ) -> Result<*mut u8, BreakError> {
+        let out_of_memory = BreakError::OutOfMemory { requested: n };
+        let page = M::PAGE_SIZE;
         let more = n.div_ceil(page);
         let Some(second_old) = self.memory.grow(more) else {
             // The pages from the first `grow` are abandoned (memory never shrinks); the break
@@ -230,8 +257,8 @@ impl<M: PageMemory> PagedBreak<M> {
     }
 }
 
-// SAFETY: `start..limit` is always a run of pages this break grew itself (through
-// `start_region` or an adjacent growth), which `PageMemory` promises are ours alone, readable,
+// SAFETY: `start..limit` is always a run of pages this break grew itself (a new region starts
+// at pages just grown, and an adjacent growth adds the pages right after `limit`), which `PageMemory` promises are ours alone, readable,
 // writable and never moved; the break stays within it. A growing call either extends the region
 // (returning the old break) or starts a new one at freshly grown pages, which lie above every
 // page grown before because the memory only grows at its end. Every check happens before a field
@@ -408,16 +435,15 @@ unsafe impl PageMemory for WasmPages {
     }
 
     fn grow(&mut self, pages: usize) -> Option<usize> {
-        if pages > 0 && core::arch::wasm32::memory_size::<0>() == 0 {
+        if core::arch::wasm32::memory_size::<0>() == 0 {
             // A module without memory of its own (Rust modules always have some, for the stack):
             // grow page 0 for nobody, since its address is null and cannot be a Rust pointer.
             core::arch::wasm32::memory_grow::<0>(1);
         }
         match core::arch::wasm32::memory_grow::<0>(pages) {
-            // `memory.grow` failed: nothing changed.
-            usize::MAX => None,
-            // Page 0 could not be set aside above; it is given to nobody.
-            0 if pages > 0 => None,
+            // `memory.grow` failed, and nothing changed; or page 0 could not be set aside
+            // above, and is given to nobody.
+            usize::MAX | 0 => None,
             old => Some(old),
         }
     }
@@ -446,5 +472,144 @@ impl PagedBreak<WasmPages> {
 impl Default for PagedBreak<WasmPages> {
     fn default() -> Self {
         Self::wasm()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FakePages, PageMemory, PagedBreak};
+    use crate::brk::Break;
+    use brkalloc_rng::Rng;
+    use core::mem::MaybeUninit;
+    use std::vec;
+
+    const PAGE: usize = 64;
+
+    /// [`FakePages`] that says nobody grows it while a break works ([`PageMemory::SHARED`] is
+    /// `false`), as `WasmPages` does without threads; with `aside`, it also sets page 0 aside
+    /// for nobody before growing an empty memory, as `WasmPages` does.
+    struct Alone<'a> {
+        pages: FakePages<'a, PAGE>,
+        aside: bool,
+    }
+
+    // SAFETY: everything is `FakePages`'s, whose promises hold; the page set aside is taken by
+    // `grow_foreign`, which gives it to nobody.
+    unsafe impl PageMemory for Alone<'_> {
+        const PAGE_SIZE: usize = PAGE;
+        const SHARED: bool = false;
+
+        fn size_pages(&self) -> usize {
+            self.pages.size_pages()
+        }
+
+        fn grow(&mut self, pages: usize) -> Option<usize> {
+            if self.aside && self.pages.size_pages() == 0 {
+                let _ = self.pages.grow_foreign(1);
+            }
+            self.pages.grow(pages)
+        }
+
+        fn ptr_at(&self, offset: usize) -> *mut u8 {
+            self.pages.ptr_at(offset)
+        }
+    }
+
+    fn offset<M: PageMemory>(brk: &PagedBreak<M>, p: *mut u8) -> usize {
+        p.addr() - brk.memory().ptr_at(0).addr()
+    }
+
+    /// Without a race, a break over memory that says it is not shared answers every call as
+    /// one over memory that may be: the same offsets, errors, regions and page counts, with
+    /// other code growing the memory between calls.
+    #[test]
+    fn unshared_memory_moves_the_break_as_shared_memory_does() {
+        for seed in 0..if cfg!(miri) { 4 } else { 64 } {
+            let mut rng = Rng::new(seed);
+            let mut a = vec![MaybeUninit::new(0u8); 24 * PAGE];
+            let mut b = vec![MaybeUninit::new(0u8); 24 * PAGE];
+            let mut shared = PagedBreak::new(FakePages::<PAGE>::new(&mut a));
+            let mut alone = PagedBreak::new(Alone {
+                pages: FakePages::new(&mut b),
+                aside: false,
+            });
+            for _ in 0..60 {
+                if rng.one_in(6) {
+                    let pages = rng.upto(2);
+                    assert_eq!(
+                        shared.memory().grow_foreign(pages),
+                        alone.memory().pages.grow_foreign(pages)
+                    );
+                }
+                let delta = if rng.one_in(3) {
+                    -(rng.upto(3 * PAGE) as isize)
+                } else {
+                    rng.upto(3 * PAGE) as isize
+                };
+                let one = shared.sbrk(delta).map(|p| offset(&shared, p));
+                let two = alone.sbrk(delta).map(|p| offset(&alone, p));
+                assert_eq!(one, two, "seed {seed}, sbrk({delta})");
+                assert_eq!(
+                    offset(&shared, shared.current()),
+                    offset(&alone, alone.current())
+                );
+                assert_eq!(
+                    offset(&shared, shared.region_start()),
+                    offset(&alone, alone.region_start())
+                );
+                assert_eq!(
+                    offset(&shared, shared.limit()),
+                    offset(&alone, alone.limit())
+                );
+                assert_eq!(shared.pages(), alone.pages());
+            }
+        }
+    }
+
+    /// If unshared memory grows between `size_pages` and `grow` after all, the break leaves
+    /// the pages it got and starts a region at the memory's new end.
+    #[test]
+    fn unshared_memory_that_grew_anyway_is_tried_again() {
+        let mut buffer = [MaybeUninit::new(0u8); 8 * PAGE];
+        let mut brk = PagedBreak::new(Alone {
+            pages: FakePages::new(&mut buffer),
+            aside: false,
+        });
+        assert_eq!(brk.sbrk(10).map(|p| offset(&brk, p)), Ok(0));
+        // Another allocator takes page 1 just before ours (page 2), which cannot hold the 46
+        // bytes beyond page 0 on its own: pages 3 and 4 become a new region.
+        brk.memory().pages.race_next_grow(1);
+        assert_eq!(brk.sbrk(100).map(|p| offset(&brk, p)), Ok(3 * PAGE));
+        assert_eq!(offset(&brk, brk.region_start()), 3 * PAGE);
+        assert_eq!(offset(&brk, brk.current()), 3 * PAGE + 100);
+        assert_eq!(offset(&brk, brk.limit()), 5 * PAGE);
+        assert_eq!(brk.pages().unwrap().grown, 3);
+        assert_eq!(brk.memory().pages.size_pages(), 5);
+    }
+
+    /// A memory that sets page 0 aside before its first growth (as `WasmPages` does when it
+    /// has no pages at all) still serves the first growth.
+    #[test]
+    fn unshared_memory_that_sets_page_0_aside_serves_the_first_growth() {
+        let mut buffer = [MaybeUninit::new(0u8); 8 * PAGE];
+        let mut brk = PagedBreak::new(Alone {
+            pages: FakePages::new(&mut buffer),
+            aside: true,
+        });
+        let p = brk.sbrk(10).unwrap();
+        assert_eq!(offset(&brk, p), 2 * PAGE);
+        assert_eq!(offset(&brk, brk.current()), 2 * PAGE + 10);
+        assert_eq!(brk.pages().unwrap().grown, 1);
+        // The next growth extends that region.
+        assert_eq!(
+            brk.sbrk(PAGE as isize).map(|p| offset(&brk, p)),
+            Ok(2 * PAGE + 10)
+        );
+        assert_eq!(brk.pages().unwrap().grown, 2);
+        assert_eq!(
+            brk.sbrk(-(PAGE as isize) - 10).map(|p| offset(&brk, p)),
+            Ok(3 * PAGE + 10)
+        );
+        assert!(brk.sbrk(-1).is_err());
     }
 }

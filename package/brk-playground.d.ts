@@ -41,8 +41,8 @@ export interface BrkStepDetail {
 
 /**
  * The element. Attributes: `script` (else the text content), `preset` (`seed`, `default`),
- * `policy`, `split`, `coalesce`, `trim` (present = on, `="false"` = off), `checks` (`on`, or
- * `off`: as C does), `lesson` (`overflow`, `off-by-one`, `use-after-free`, `double-free`,
+ * `policy`, `split`, `coalesce`, `trim`, `derive` (present = on, `="false"` = off), `checks` (`on`,
+ * or `off`: as C does; not with `derive`), `lesson` (`overflow`, `off-by-one`, `use-after-free`, `double-free`,
  * `interior-free`, `leak`), `controls` (`full`, `steps`, `none`), `start-step`, `height`. It fires `brk-step` (a `CustomEvent<BrkStepDetail>`)
  * after each change and sets `data-ready="true"` once drawn.
  */

@@ -123,7 +123,7 @@ describe("<brk-playground> on a plain HTML page", () => {
     assert.deepEqual(await blocks(page, two), []);
     assert.deepEqual(
       await page.$eval("#two", (e) => e.playground.options),
-      { policy: "best-fit", split: true, coalesce: true, trim: true, checks: true },
+      { policy: "best-fit", split: true, coalesce: true, trim: true, derive: false, checks: true },
     );
 
     // Stepping the second changes the second alone.

@@ -135,7 +135,7 @@ describe("a broken link is explained, and the page still works", () => {
     ["data that is not compressed", "#s=" + Buffer.from("hello, world").toString("base64url"), /does not unpack/],
     ["compressed text that is not JSON", hashOf("{not json"), /unpacks, but not to JSON/],
     ["JSON that is not a session", hashOf({ hello: 1 }), /it is not a brkalloc session/],
-    ["a session from a future version", hashOf({ ...good, version: 9 }), /a session of version 9, and this page reads versions 1 and 2/],
+    ["a session from a future version", hashOf({ ...good, version: 9 }), /a session of version 9, and this page reads versions 1, 2 and 3/],
     ["a negative size", hashOf({ ...good, steps: [{ op: "malloc", size: -1 }] }), /step 1: size must be a whole number from 0 to 4294967295, not -1/],
     ["an unknown operation", hashOf({ ...good, steps: [{ op: "sbrk", size: 1 }] }), /step 1: op must be "malloc", "calloc", "realloc" or "free", not "sbrk"/],
     ["a pointer to a later step", hashOf({ ...good, steps: [{ op: "free", ptr: { step: 3 } }] }), /step 1: ptr.step 3 does not come before this step/],

@@ -172,7 +172,7 @@ describe("seed versus the improved allocator on the same steps", () => {
     await page.selectOption("#allocator", "default");
     assert.deepEqual(await blocks(page), []);
     const options = await page.evaluate(() => window.playground.engine.options());
-    assert.deepEqual(options, { policy: "first-fit", split: true, coalesce: true, trim: true, checks: true });
+    assert.deepEqual(options, { policy: "first-fit", split: true, coalesce: true, trim: true, derive: false, checks: true });
     assert.equal(await page.isChecked("#opt-coalesce"), true);
   });
 });
@@ -255,7 +255,7 @@ describe("bad input is explained and changes nothing", () => {
         }
       }),
     );
-    assert.match(messages[0], /unknown option "colour": the options are preset, policy, split, coalesce, trim and checks/);
+    assert.match(messages[0], /unknown option "colour": the options are preset, policy, split, coalesce, trim, derive and checks/);
     assert.match(messages[1], /unknown policy "fastest": the policies are first-fit, next-fit, best-fit, worst-fit, segregated/);
     assert.match(messages[2], /split must be true or false/);
     assert.match(messages[3], /unknown preset "turbo"/);

@@ -5,10 +5,12 @@
  *
  * On wasm32 a header is `[size | flags: u32][next: u32]`. The size is a multiple of the
  * alignment, which leaves its low bits for flags: 1 = FREE, 2 = PREV_FREE, 4 = SEGMENT_START.
+ * When the heap derives `next` from the size (boundary tags), nothing reads the second word as
+ * `next`, and the panel says so, with where `next` comes from instead.
  */
 
-import { FIELD } from "./engine";
-import { bytes, hex } from "./format";
+import { FIELD, FLAG } from "./engine";
+import { bytes, derivedNext, hex } from "./format";
 import type { Mount, Panel, View } from "./panel";
 import type { Written } from "./types";
 
@@ -53,7 +55,7 @@ export class BytesPanel implements Panel {
         <div class="group-title">Header at <code data-part="haddr"></code> · <span data-part="hsize"></span> bytes, little-endian</div>
         <p class="inspect-damage" data-part="damage" hidden></p>
         <div class="field"><span class="bytes" data-part="w0"></span><span class="field-name">size | flags</span><span class="field-value" data-part="w0v"></span></div>
-        <div class="field"><span class="bytes" data-part="w1"></span><span class="field-name">next</span><span class="field-value" data-part="w1v"></span></div>
+        <div class="field"><span class="bytes" data-part="w1"></span><span class="field-name" data-part="w1n">next</span><span class="field-value" data-part="w1v"></span></div>
       </div>
       <div class="field-group">
         <div class="group-title">Data at <code data-part="daddr"></code> · <span data-part="dcount"></span> bytes</div>
@@ -114,6 +116,7 @@ export class BytesPanel implements Panel {
     const header = t[i * s + FIELD.header]!;
     const data = t[i * s + FIELD.data]!;
     const size = t[i * s + FIELD.size]!;
+    const derived = (t[i * s + FIELD.flags]! & FLAG.derivedNext) !== 0;
     const headerSize = data - header;
     const shown = Math.min(size, DATA_SHOWN);
     const raw = this.#read(header, headerSize + shown);
@@ -142,7 +145,17 @@ export class BytesPanel implements Panel {
       `<code>${hex(word0)}</code> → size <b>${storedSize}</b>, flags <b>${flags}</b>` +
         (flagList.length ? ` = ${flagList.map(([, n, m]) => `<abbr title="${m}">${n}</abbr>`).join(" | ")}` : " (used)"),
     );
-    setHtml(p.w1v!, next === 0 ? "<b>null</b>: the last block" : `<code>${hex(next)}</code>, the next header`);
+    if (derived) {
+      setText(p.w1n!, "not next");
+      setHtml(
+        p.w1v!,
+        `<code>${hex(next)}</code>: not read as <code>next</code>, which is derived: ` +
+          derivedNext(header, data, size, t[i * s + FIELD.next]!).replace(/0x[0-9a-f]+/gi, (a) => `<code>${a}</code>`),
+      );
+    } else {
+      setText(p.w1n!, "next");
+      setHtml(p.w1v!, next === 0 ? "<b>null</b>: the last block" : `<code>${hex(next)}</code>, the next header`);
+    }
     setText(p.daddr!, hex(data));
     setText(p.dcount!, shown < size ? `first ${shown} of ${size}` : `all ${size}`);
     this.#rows.forEach((r, k) => {

@@ -32,7 +32,7 @@ interface Row {
   base: Base | null;
   failed: string | null;
   el: HTMLElement;
-  /** Its heap was made with other options (checks): replayed from the start. */
+  /** Its heap was made with other options (checks, derive): replayed from the start. */
   stale: boolean;
 }
 
@@ -42,7 +42,7 @@ export class ComparePanel implements Panel {
   readonly #rows: HTMLElement;
   readonly #list: Row[] = [];
   /** The page's steps, position, base and options, as the last view had them. */
-  #view: Pick<View, "steps" | "position" | "base"> & { checks: boolean } = { steps: [], position: 0, base: null, checks: true };
+  #view: Pick<View, "steps" | "position" | "base"> & { checks: boolean; derive: boolean } = { steps: [], position: 0, base: null, checks: true, derive: false };
   #pending = 0;
   #creating: Promise<void> | null = null;
 
@@ -74,8 +74,10 @@ export class ComparePanel implements Panel {
 
   /** Follows the page's timeline (once the panel is open, a frame later). */
   update(view: View): void {
-    // Every heap side by side checks as the page's does: with checks off, each breaks its own way.
-    this.#view = { steps: view.steps, position: view.position, base: view.base, checks: view.options.checks };
+    // Every heap side by side checks as the page's does (with checks off, each breaks its own
+    // way) and finds `next` as the page's does (stored, or derived and drawn dotted).
+    const { checks, derive } = view.options;
+    this.#view = { steps: view.steps, position: view.position, base: view.base, checks, derive };
     this.#schedule();
   }
 
@@ -110,7 +112,7 @@ export class ComparePanel implements Panel {
     if (missing.length) {
       this.#creating = (async () => {
         for (const id of missing) {
-          const options = { ...ALLOCATORS.find((a) => a.id === id)!.options, checks: this.#view.checks };
+          const options = { ...ALLOCATORS.find((a) => a.id === id)!.options, checks: this.#view.checks, derive: this.#view.derive };
           const el = document.createElement("div");
           el.className = "compare-row";
           this.#list.push({ id, options, engine: await Engine.create(options), timeline: new Timeline(), base: null, failed: null, el, stale: false });
@@ -123,11 +125,11 @@ export class ComparePanel implements Panel {
     }
     this.#rows.replaceChildren(...this.#list.map((r) => r.el));
 
-    const { steps, position, base, checks } = this.#view;
+    const { steps, position, base, checks, derive } = this.#view;
     const specs = steps.map((s) => s.spec);
     for (const row of this.#list) {
-      if (row.options.checks !== checks) {
-        row.options = { ...row.options, checks };
+      if (row.options.checks !== checks || (row.options.derive ?? false) !== derive) {
+        row.options = { ...row.options, checks, derive };
         row.stale = true;
       }
       this.#replay(row, specs, position, base);

@@ -1,6 +1,7 @@
 /**
  * The controls: the malloc, calloc, realloc and free forms, the writes into a block (strcpy,
- * memset, p[i] = byte, memcpy), the allocator and its options, the checks, reset.
+ * memset, p[i] = byte, memcpy), the allocator and its options, where `next` comes from, the
+ * checks, reset.
  *
  * Fields are handed to the allocator as typed (trimmed text), so that every check on them,
  * negative sizes, text that is not a number, sizes too large, bytes over 255, happens in one
@@ -50,6 +51,8 @@ export class Controls implements Panel {
   readonly #freeAddress: HTMLInputElement;
   readonly #writeAddress: HTMLInputElement | null;
   readonly #checks: HTMLSelectElement | null;
+  /** Where `next` comes from: "stored" in each header, or "derived" from the size. */
+  readonly #derive: HTMLSelectElement | null;
   /** The names scripts gave pointers, as the last view had them: a name typed stands for its address. */
   #names: ReadonlyMap<number, PointerName[]> = new Map();
 
@@ -66,6 +69,7 @@ export class Controls implements Panel {
     this.#freeAddress = byId<HTMLInputElement>("free-address");
     this.#writeAddress = find<HTMLInputElement>("write-address");
     this.#checks = find<HTMLSelectElement>("opt-checks");
+    this.#derive = find<HTMLSelectElement>("opt-derive");
     for (const a of ALLOCATORS) this.#select.add(new Option(allocatorLabel(a), a.id));
     this.#select.add(new Option("Custom options", "custom"));
     this.#select.options[this.#select.options.length - 1]!.disabled = true;
@@ -91,11 +95,13 @@ export class Controls implements Panel {
     submit("free-form", () => ({ op: "free", address: field(this.#freeAddress) }));
     if (this.#writeAddress) this.#bindWrites(byId, submit);
 
-    // A new allocator keeps the checks as they are; new checks keep the allocator.
+    // A new allocator keeps the checks and where `next` comes from as they are; new checks keep
+    // the allocator.
     const checks = (): boolean => this.#checks?.value !== "off";
+    const derive = (): boolean => this.#derive?.value === "derived";
     this.#select.addEventListener("change", () => {
       const a = ALLOCATORS.find((x) => x.id === this.#select.value);
-      if (a) events.configure({ ...a.options, checks: checks() });
+      if (a) events.configure({ ...a.options, derive: derive(), checks: checks() });
     });
     const custom = (): void =>
       events.configure({
@@ -103,10 +109,12 @@ export class Controls implements Panel {
         split: this.#split.checked,
         coalesce: this.#coalesce.checked,
         trim: this.#trim.checked,
+        derive: derive(),
         checks: checks(),
       });
     for (const box of [this.#split, this.#coalesce, this.#trim]) box.addEventListener("change", custom);
     this.#checks?.addEventListener("change", custom);
+    this.#derive?.addEventListener("change", custom);
     byId<HTMLButtonElement>("reset").addEventListener("click", () => events.configure(undefined));
   }
 
@@ -179,6 +187,7 @@ export class Controls implements Panel {
     this.#coalesce.checked = options.coalesce;
     this.#trim.checked = options.trim;
     if (this.#checks) this.#checks.value = options.checks ? "on" : "off";
+    if (this.#derive) this.#derive.value = options.derive ? "derived" : "stored";
     if (this.#select.dataset.policy !== options.policy) this.#select.dataset.policy = options.policy;
     const id = allocatorId(options);
     if (this.#select.value !== id) this.#select.value = id;

@@ -12,7 +12,9 @@
  * checks off a damaged header carries `data-corrupt` (the fields broken: "size flags next …"),
  * and a `next` or size that points nowhere real is drawn to where it points, an `.offheap`
  * marker with `data-offheap` (the address) when that is outside the blocks. At the end of a
- * scenario a block nothing refers to carries `data-leaked="true"`.
+ * scenario a block nothing refers to carries `data-leaked="true"`. When the heap derives `next`
+ * from each size instead of storing it (boundary tags), each block's link (`.next-arrow`) carries
+ * `data-derived="true"` and is drawn dotted, with an open head.
  *
  * Each block shows the first bytes of its data, read from linear memory: printable text as
  * text, the rest as hex.
@@ -27,14 +29,19 @@
 import { CONSTANTS, FIELD, FLAG, FLAG_FREE, type Layout } from "./engine";
 import type { DiagramWindow, Host, Panel, View } from "./panel";
 import type { PointerName } from "./timeline";
-import { hex, pageSize, shortBytes, bytes as bytesText } from "./format";
+import { derivedNext, hex, pageSize, shortBytes, bytes as bytesText } from "./format";
 import { COMPACT, READABLE, blockEnd, firstOnRow, fitZoom, layOut, type Geometry, type Scale } from "./geometry";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
-/** The head of every `next` arrow (`url(#arrowhead)`), defined once inside each diagram. */
+/**
+ * The head of every `next` arrow (`url(#arrowhead)`), and the open head of a derived one
+ * (`url(#arrowhead-open)`), defined once inside each diagram.
+ */
 const ARROWHEAD = `<defs><marker id="arrowhead" viewBox="0 0 8 8" refX="6" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
   <path d="M0 0 L8 4 L0 8 z" fill="#3d4a5c" /></marker>
+  <marker id="arrowhead-open" viewBox="0 0 8 8" refX="6" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+  <path d="M1 1 L7 4 L1 7" fill="none" stroke="#3d4a5c" stroke-width="1.3" stroke-linejoin="round" stroke-linecap="round" /></marker>
   <marker id="arrowhead-broken" viewBox="0 0 8 8" refX="6" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
   <path d="M0 0 L8 4 L0 8 z" fill="#b3261e" /></marker></defs>`;
 
@@ -572,6 +579,7 @@ export class Diagram implements Panel, DiagramWindow {
     const next = t[o + FIELD.next]!;
     const brokenNext = (flags & FLAG.brokenNext) !== 0;
     const brokenSize = (flags & FLAG.brokenSize) !== 0;
+    const derived = (flags & FLAG.derivedNext) !== 0;
     const x = g.x[i]!;
     const y = g.row[i]! * rh + this.#rows.arrow;
     const w = g.w[i]!;
@@ -664,11 +672,12 @@ export class Diagram implements Panel, DiagramWindow {
       setText(v.text, dataText(raw) + (blockEnd(layout, i) - data > shown ? " …" : ""));
     }
     const drawnLab = { size: v.size.textContent ?? "", bytes: v.text.textContent ?? "", inside: inside?.map((n) => `${n.name} → +${n.offset}`) ?? [] };
-    const label = blockLabel(header, data, size, free, names, narrow, next === 0, this.#fit, drawnLab);
+    const label = blockLabel(header, data, size, free, names, narrow, next === 0, derived ? next : null, this.#fit, drawnLab);
     if (el.getAttribute("aria-label") !== label) el.setAttribute("aria-label", label);
 
     // The `next` arrow: to the following header when it sits right after this block on the same
     // row; to the right edge when it continues on another row or across a gap; `null` at the end.
+    // A derived link is drawn dotted, with an open head.
     let arrow: string;
     const following = i + 1 < g.count ? t[(i + 1) * layout.stride + FIELD.header]! : -1;
     const arrowIn = g.arrowIn[i] === 1;
@@ -677,13 +686,14 @@ export class Diagram implements Panel, DiagramWindow {
     else if (next === following && g.row[i + 1] === g.row[i] && g.arrowIn[i + 1] === 0)
       arrow = `to|${hw}|${w + g.hw[i + 1]! / 2}|${arrowIn}`;
     else arrow = `on|${hw}|${w}|${arrowIn}`;
+    arrow += derived ? "|derived" : "";
     if (arrow !== v.arrow) {
-      this.#writeArrow(v, arrow, next, hw, w, arrowIn);
+      this.#writeArrow(v, arrow, next, hw, w, arrowIn, derived);
       v.arrow = arrow;
     }
   }
 
-  #writeArrow(v: BlockView, kind: string, next: number, hw: number, w: number, arrowIn: boolean): void {
+  #writeArrow(v: BlockView, kind: string, next: number, hw: number, w: number, arrowIn: boolean, derived: boolean): void {
     const lane = this.#rows.arrow;
     const compact = this.#fit;
     const hx = Math.min(hw / 2, 20);
@@ -714,11 +724,15 @@ export class Diagram implements Panel, DiagramWindow {
         ? `M${x0} ${lane} C${x0} ${lane - rise} ${x1} ${lane - rise} ${x1} ${lane - 1}`
         : `M${x0} ${lane} C${x0} ${top} ${x0 + 6} ${top} ${x0 + 12} ${top} H${tx + left}`;
     }
+    const head = derived ? "url(#arrowhead-open)" : "url(#arrowhead)";
     v.path.setAttribute("d", d);
-    v.path.setAttribute("marker-end", kind.startsWith("null") || kind.startsWith("broken") ? "" : "url(#arrowhead)");
+    v.path.setAttribute("marker-end", kind.startsWith("null") || kind.startsWith("broken") ? "" : head);
     const xin = hx + left - 3;
     v.inPath.setAttribute("d", arrowIn ? `M0 ${top} H${xin - 4} Q${xin} ${top} ${xin} ${top + 4} V${lane - 1}` : "");
-    v.inPath.setAttribute("marker-end", arrowIn ? "url(#arrowhead)" : "");
+    v.inPath.setAttribute("marker-end", arrowIn ? head : "");
+    v.svg.classList.toggle("derived", derived);
+    if (derived) v.svg.dataset.derived = "true";
+    else delete v.svg.dataset.derived;
     const width = Math.max(tx, hx) + left + 8;
     v.svg.setAttribute("width", String(width));
     v.svg.setAttribute("height", String(lane));
@@ -765,6 +779,13 @@ export class Diagram implements Panel, DiagramWindow {
       setText(el.querySelector("code")!, `${shortBytes(gap.to - gap.from)} gap`);
       el.title = `${hex(gap.from)} – ${hex(gap.to)}: memory grown by someone else (Rust's own allocator, for example). The next segment of the heap starts at ${hex(gap.to)}.`;
       const svg = el.querySelector("svg")!;
+      // The link across the gap is the `next` of the block before it: derived (from the
+      // segment table) when the heap stores none.
+      const derived = gap.before > 0 && (layout.table[(gap.before - 1) * layout.stride + FIELD.flags]! & FLAG.derivedNext) !== 0;
+      svg.classList.toggle("derived", derived);
+      if (derived) svg.dataset.derived = "true";
+      else delete svg.dataset.derived;
+      svg.querySelector("path")!.setAttribute("marker-end", derived ? "url(#arrowhead-open)" : "url(#arrowhead)");
       svg.setAttribute("width", String(gap.w + 28));
       svg.setAttribute("height", String(rows.arrow));
       svg.style.top = `${-rows.arrow}px`;
@@ -855,7 +876,8 @@ export class Diagram implements Panel, DiagramWindow {
  * A block's accessible name: what the block is and what Enter does, then the words drawn on it,
  * in the order they are drawn, so that the name contains the visible text (WCAG 2.5.3, label in
  * name). `narrow` holds #writeBlock's bits: 1 hides the kind and the address, 2 the header's
- * words, 4 all of the data's; `last` shows the `null` tag; the fitted view draws no words.
+ * words, 4 all of the data's; `last` shows the `null` tag; `derived` is the block's `next` when
+ * the heap derived it (said, since the dotted link has no words); the fitted view draws no words.
  */
 function blockLabel(
   header: number,
@@ -865,12 +887,14 @@ function blockLabel(
   names: PointerName[] | undefined,
   narrow: number,
   last: boolean,
+  derived: number | null,
   fit: boolean,
   lab: { size: string; bytes: string; inside: string[] } = { size: shortBytes(size), bytes: "", inside: [] },
 ): string {
   const named = names ? ` Named ${names.map((n) => (n.dangling ? `${n.name} (dangling)` : n.name)).join(", ")}.` : "";
+  const link = derived === null ? "" : ` Its next is derived, not stored: ${derivedNext(header, data, size, derived)}.`;
   const said =
-    `${free ? "Free" : "Used"} block at ${hex(data)}, ${bytesText(size)} of data after a ${data - header}-byte header.${named} ` +
+    `${free ? "Free" : "Used"} block at ${hex(data)}, ${bytesText(size)} of data after a ${data - header}-byte header.${link}${named} ` +
     (free ? "Already free." : "Press Enter to free it.");
   if (fit) return said;
   const drawn: string[] = [];

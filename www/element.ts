@@ -16,6 +16,9 @@
  * - `script`: a scenario script; the element's text content is used when it is absent.
  * - `preset` (`seed` or `default`), `policy` (`first-fit`, `best-fit`, …), `split`, `coalesce`,
  *   `trim` (present means on; `="false"` means off): the allocator. Without any, the seed.
+ * - `derive` (present means on; `="false"` means off): each block's `next` derived from its size
+ *   (boundary tags) instead of stored in its header; the diagram draws those links dotted.
+ *   It needs the checks on.
  * - `checks`: `on` (the default: free, realloc and the writes are checked, and a mistake is
  *   refused) or `off` (nothing is checked, as in C: the heap really breaks).
  * - `lesson`: one of the lessons (lessons.ts: `overflow`, `use-after-free`, …), shown with its
@@ -66,6 +69,7 @@ const EMBED_CSS = `
 .embed .sentence.refused { border-left-color: var(--error); }
 .embed .diagram { border: 1px solid var(--line); border-radius: 8px; min-height: 0; }
 .embed .legend { font-size: 12px; }
+.embed .derived-note { margin: 0; }
 .embed .credit { font-size: 11.5px; color: var(--ink-faint); margin: 0; text-align: right; }
 .embed .credit a { color: inherit; }
 `;
@@ -85,7 +89,7 @@ function optionsOf(el: HTMLElement): PlaygroundOptions {
     else if (known) Object.assign(options, known.options);
     else throw new Error(`policy="${policy}": the policies are ${POLICIES.join(", ")}`);
   }
-  for (const key of ["split", "coalesce", "trim"] as const) {
+  for (const key of ["split", "coalesce", "trim", "derive"] as const) {
     const value = el.getAttribute(key);
     if (value !== null) options[key] = value !== "false";
   }
@@ -105,7 +109,7 @@ function controlsOf(el: HTMLElement): ControlsMode {
 }
 
 /** The element's attributes (embed.html takes the same as query parameters). */
-export const ATTRIBUTES = ["script", "preset", "policy", "split", "coalesce", "trim", "controls", "start-step", "height", "checks", "lesson"] as const;
+export const ATTRIBUTES = ["script", "preset", "policy", "split", "coalesce", "trim", "derive", "controls", "start-step", "height", "checks", "lesson"] as const;
 
 /** The element. */
 export class BrkPlayground extends HTMLElement {
@@ -195,6 +199,7 @@ export class BrkPlayground extends HTMLElement {
         <div id="lesson" class="lesson" hidden></div>
         <p id="narration" class="sentence" aria-live="polite" aria-atomic="true"></p>
         <div id="diagram" class="diagram" role="group" aria-label="The heap: blocks from the heap start to the break"></div>
+        <p id="derived-note" class="derived-note" hidden></p>
         <p class="credit">brkalloc · a real allocator running in WebAssembly</p>
       </div>`;
     const error = root.getElementById("error")!;
@@ -210,11 +215,26 @@ export class BrkPlayground extends HTMLElement {
     } catch (e) {
       problem = `${e instanceof Error ? e.message : String(e)}. Nothing was run.`;
     }
-    let engine: Engine;
+    const text = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+    let engine: Engine | null = null;
+    let refused: unknown = null;
     try {
       engine = await Engine.create(options);
     } catch (e) {
-      fail(`The playground could not start: ${e instanceof Error ? e.message : String(e)}`);
+      refused = e;
+    }
+    if (!engine && problem === null) {
+      // Options the allocator refuses together (derive with the checks off): it says why, over
+      // an empty seed heap.
+      problem = `${text(refused)}. Nothing was run.`;
+      try {
+        engine = await Engine.create({ preset: "seed" });
+      } catch (e) {
+        refused = e;
+      }
+    }
+    if (!engine) {
+      fail(`The playground could not start: ${text(refused)}`);
       return;
     }
     const app = new App(root, engine, { panels: PANELS, keys: mode === "none" ? null : this, maxHeight: () => this.#maxHeight(), minHeight: 130 });

@@ -5,7 +5,7 @@
  *   <iframe src="embed.html?script=a%20%3D%20malloc(16)%3B%20free(a)&controls=steps" height="420"></iframe>
  *
  * The parameters are the element's attributes: script, preset, policy, split, coalesce, trim,
- * controls, start-step and height.
+ * derive, controls, start-step, height, checks and lesson.
  */
 
 import { ATTRIBUTES } from "./element";

@@ -34,9 +34,11 @@ export let FLAG_FREE = 0;
 /**
  * Flag bits of the layout table for a damaged heap (`blockTable().damagedFlag`,
  * `brokenNextFlag`, `brokenSizeFlag`): a row that is a damaged header; one whose `next` column
- * is the raw pointer written over it; one whose `size` column is the raw size.
+ * is the raw pointer written over it; one whose `size` column is the raw size. And
+ * `derivedNext` (`blockTable().derivedNextFlag`): the row's `next` was derived from the size
+ * (or the segment table), not read from the header: the heap does not store it.
  */
-export const FLAG = { damaged: 0, brokenNext: 0, brokenSize: 0 };
+export const FLAG = { damaged: 0, brokenNext: 0, brokenSize: 0, derivedNext: 0 };
 /** `u32`s per block in the layout table (`blockTable().stride`). */
 let STRIDE = 0;
 
@@ -59,6 +61,7 @@ function readBlockTable(): void {
   FLAG.damaged = table.damagedFlag;
   FLAG.brokenNext = table.brokenNextFlag;
   FLAG.brokenSize = table.brokenSizeFlag;
+  FLAG.derivedNext = table.derivedNextFlag;
   STRIDE = table.stride;
 }
 

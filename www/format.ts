@@ -48,3 +48,14 @@ export function signed(n: number): string {
 export function percent(x: number): string {
   return `${(x * 100).toFixed(1).replace(/\.0$/, "")}%`;
 }
+
+/**
+ * Where a derived `next` comes from, in words (the heap stores no `next`; see `FLAG.derivedNext`):
+ * `header + 8 + size = 0x…` when the next header sits right after the data, the segment table
+ * when the chain jumps a gap, `null` for the block that ends at the break.
+ */
+export function derivedNext(header: number, data: number, size: number, next: number): string {
+  if (next === 0) return "null, as the block ends at the break";
+  if (next === data + size) return `header + ${data - header} + size = ${hex(next)}`;
+  return `${hex(next)}, from the segment table (a gap follows the block)`;
+}

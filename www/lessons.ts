@@ -26,8 +26,8 @@ export interface Lesson {
   text: string;
 }
 
-const SEED: Options = { policy: "first-fit", split: false, coalesce: false, trim: false, checks: false };
-const SEGREGATED: Options = { policy: "segregated", split: true, coalesce: true, trim: true, checks: false };
+const SEED: Options = { policy: "first-fit", split: false, coalesce: false, trim: false, derive: false, checks: false };
+const SEGREGATED: Options = { policy: "segregated", split: true, coalesce: true, trim: true, derive: false, checks: false };
 
 export const LESSONS: readonly Lesson[] = [
   {

@@ -198,5 +198,6 @@ function welcome({ options: o, layout }: View): string {
     ? `the brief's allocator: ${policyInfo(o.policy).words}, no splitting, no coalescing, and only the last block goes back to the system`
     : `${policyInfo(o.policy).words}${o.split ? ", splitting" : ""}${o.coalesce ? ", coalescing" : ""}${o.trim ? ", trimming" : ""}`;
   const checks = o.checks ? "" : "; checks off, as C does: free, realloc and the writes validate nothing";
-  return `A new, empty heap (${what}${checks}). The heap starts at ${hex(layout.heapStart)} and the break is there too: type a size and press Enter to malloc ${bytes(24)}.`;
+  const derive = o.derive ? "; next derived from each size, not stored" : "";
+  return `A new, empty heap (${what}${derive}${checks}). The heap starts at ${hex(layout.heapStart)} and the break is there too: type a size and press Enter to malloc ${bytes(24)}.`;
 }

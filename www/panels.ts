@@ -8,6 +8,7 @@
  */
 
 import { Controls } from "./controls";
+import { DerivedNote } from "./derived-note";
 import { ErrorBox } from "./error-box";
 import { Keys } from "./keys";
 import { LessonPanel } from "./lesson-panel";
@@ -15,4 +16,4 @@ import { NarrationPanel } from "./narration-panel";
 import type { PanelFactory } from "./panel";
 import { Timebar } from "./timebar";
 
-export const PANELS: readonly PanelFactory[] = [Controls.mount, Timebar.mount, Keys.mount, ErrorBox.mount, LessonPanel.mount, NarrationPanel.mount];
+export const PANELS: readonly PanelFactory[] = [Controls.mount, Timebar.mount, Keys.mount, ErrorBox.mount, LessonPanel.mount, NarrationPanel.mount, DerivedNote.mount];

@@ -7,7 +7,7 @@
  * slide or a document. Free and used differ by pattern and label as well as colour.
  */
 
-import { FIELD, FLAG_FREE, type Layout } from "./engine";
+import { FIELD, FLAG, FLAG_FREE, type Layout } from "./engine";
 import { hex, shortBytes } from "./format";
 import { layOut, type Scale } from "./geometry";
 import type { PointerName } from "./timeline";
@@ -92,7 +92,8 @@ export function heapPicture(layout: Layout, o: PictureOptions): string {
     `<title id="${id("heap-title")}">${esc(o.title ?? "A heap")}</title>`,
     `<desc id="${id("heap-desc")}">${esc(`${layout.count} blocks from ${hex(layout.heapStart)} to the break at ${hex(layout.brk)}. Used blocks have a solid border, free blocks a dashed border and stripes.`)}</desc>`,
     `<defs><pattern id="${id("free-stripes")}" patternUnits="userSpaceOnUse" width="8" height="8" patternTransform="rotate(45)"><rect width="8" height="8" fill="${COLORS.freeTint}"/><rect width="2.5" height="8" fill="${COLORS.freeStripe}"/></pattern>`,
-    `<marker id="${id("arrow")}" viewBox="0 0 8 8" refX="6" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0 L8 4 L0 8 z" fill="${COLORS.arrow}"/></marker></defs>`,
+    `<marker id="${id("arrow")}" viewBox="0 0 8 8" refX="6" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0 L8 4 L0 8 z" fill="${COLORS.arrow}"/></marker>`,
+    `<marker id="${id("arrow-open")}" viewBox="0 0 8 8" refX="6" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M1 1 L7 4 L1 7" fill="none" stroke="${COLORS.arrow}" stroke-width="1.3" stroke-linejoin="round" stroke-linecap="round"/></marker></defs>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
   );
   if (titleShown) out.push(`<text x="${pad}" y="22" font-size="15" font-weight="700" fill="${COLORS.ink}">${esc(o.title ?? "")}</text>`);
@@ -108,6 +109,7 @@ export function heapPicture(layout: Layout, o: PictureOptions): string {
     const size = t[o5 + FIELD.size]!;
     const free = (t[o5 + FIELD.flags]! & FLAG_FREE) !== 0;
     const next = t[o5 + FIELD.next]!;
+    const derived = (t[o5 + FIELD.flags]! & FLAG.derivedNext) !== 0;
     const x = X(g.x[i]!);
     const y = Y(g.row[i]!);
     const w = g.w[i]!;
@@ -142,16 +144,20 @@ export function heapPicture(layout: Layout, o: PictureOptions): string {
           nx -= 3;
         }
       }
-      // `next`: a hump to the following header on the same row, else a line to the edge.
+      // `next`: a hump to the following header on the same row, else a line to the edge;
+      // dotted, with an open head, when the heap derived it from the size.
       const x0 = x + Math.min(hw / 2, 20);
+      const link = derived
+        ? `stroke-width="1.8" stroke-dasharray="0.5 3.5" stroke-linecap="round" marker-end="url(#${id("arrow-open")})" data-derived="true"`
+        : `stroke-width="1.4" marker-end="url(#${id("arrow")})"`;
       if (next === 0) {
         out.push(`<text x="${x0 + 6}" y="${y - 9}" font-size="10" font-family="ui-monospace, Menlo, Consolas, monospace" fill="${COLORS.soft}">next = null</text>`);
       } else if (i + 1 < g.count && g.row[i + 1] === g.row[i] && g.arrowIn[i + 1] === 0) {
         const x1 = X(g.x[i + 1]!) + Math.min(g.hw[i + 1]! / 2, 20);
         const rise = Math.min(arrowLane - 6, Math.max(10, (x1 - x0) / 3));
-        out.push(`<path d="M${x0} ${y} C${x0} ${y - rise} ${x1} ${y - rise} ${x1} ${y - 1}" fill="none" stroke="${COLORS.arrow}" stroke-width="1.4" marker-end="url(#${id("arrow")})"/>`);
+        out.push(`<path d="M${x0} ${y} C${x0} ${y - rise} ${x1} ${y - rise} ${x1} ${y - 1}" fill="none" stroke="${COLORS.arrow}" ${link}/>`);
       } else {
-        out.push(`<path d="M${x0} ${y} V${y - 12} H${x + w + 8}" fill="none" stroke="${COLORS.arrow}" stroke-width="1.4" marker-end="url(#${id("arrow")})"/>`);
+        out.push(`<path d="M${x0} ${y} V${y - 12} H${x + w + 8}" fill="none" stroke="${COLORS.arrow}" ${link}/>`);
       }
     }
     out.push(`</g>`);

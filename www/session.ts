@@ -56,12 +56,13 @@ export interface Session {
 
 /**
  * The version of the session format, in links and files. Version 2 added the writes (strcpy,
- * memset, store, memcpy) and the `checks` option; version 1 sessions still open (checks on).
+ * memset, store, memcpy) and the `checks` option; version 3 the `derive` option. Older
+ * sessions still open: version 1 with the checks on, both with `next` stored (derive off).
  */
-export const SESSION_VERSION = 2;
+export const SESSION_VERSION = 3;
 
 /** The versions this page reads. */
-const READABLE_VERSIONS: readonly number[] = [1, 2];
+const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
 
 /** The largest number of steps a link or file may hold, so that a hand-made one cannot hang the page. */
 export const MAX_STEPS = 100_000;
@@ -249,23 +250,25 @@ function readStep(x: unknown, index: number, steps: readonly StepSpec[], version
 
 /** Checks the options' shape; their values are the allocator's to accept or refuse. */
 function readOptions(x: unknown): Options {
-  if (!isObject(x)) fail(`"options" must be an object such as {"policy": "first-fit", "split": false, "coalesce": false, "trim": false, "checks": true}`);
+  if (!isObject(x)) fail(`"options" must be an object such as {"policy": "first-fit", "split": false, "coalesce": false, "trim": false, "derive": false, "checks": true}`);
   for (const key of Object.keys(x)) {
-    if (!["policy", "split", "coalesce", "trim", "checks"].includes(key)) {
-      fail(`unknown option "${key}": the options are policy, split, coalesce, trim and checks`);
+    if (!["policy", "split", "coalesce", "trim", "derive", "checks"].includes(key)) {
+      fail(`unknown option "${key}": the options are policy, split, coalesce, trim, derive and checks`);
     }
   }
   const policy = x.policy;
   if (typeof policy !== "string" || !(POLICIES as readonly string[]).includes(policy)) {
     fail(`unknown policy ${JSON.stringify(policy) ?? "(none)"}: the policies are ${POLICIES.join(", ")}`);
   }
-  const flag = (key: "split" | "coalesce" | "trim" | "checks"): boolean => {
+  const flag = (key: "split" | "coalesce" | "trim" | "derive" | "checks"): boolean => {
     if (typeof x[key] !== "boolean") fail(`${key} must be true or false, not ${JSON.stringify(x[key]) ?? "nothing"}`);
     return x[key] as boolean;
   };
-  // Sessions saved before the checks could be turned off had them on.
+  // Sessions saved before the checks could be turned off had them on; those saved before
+  // `next` could be derived stored it in every header.
   const checks = x.checks === undefined ? true : flag("checks");
-  return { policy: policy as Options["policy"], split: flag("split"), coalesce: flag("coalesce"), trim: flag("trim"), checks };
+  const derive = x.derive === undefined ? false : flag("derive");
+  return { policy: policy as Options["policy"], split: flag("split"), coalesce: flag("coalesce"), trim: flag("trim"), derive, checks };
 }
 
 /** Reads a session from parsed JSON (a link's payload or an exported file). Throws SessionError. */
@@ -273,7 +276,8 @@ export function readSession(x: unknown): Session {
   if (!isObject(x)) fail("it is not a session: a JSON object was expected");
   if (x.brkalloc !== "session") fail(`it is not a brkalloc session (no "brkalloc": "session" field)`);
   if (typeof x.version !== "number" || !READABLE_VERSIONS.includes(x.version)) {
-    fail(`it is a session of version ${JSON.stringify(x.version) ?? "(none)"}, and this page reads versions ${READABLE_VERSIONS.join(" and ")}`);
+    const versions = `${READABLE_VERSIONS.slice(0, -1).join(", ")} and ${READABLE_VERSIONS.at(-1)}`;
+    fail(`it is a session of version ${JSON.stringify(x.version) ?? "(none)"}, and this page reads versions ${versions}`);
   }
   const version = x.version;
   const options = readOptions(x.options);

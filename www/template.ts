@@ -1,6 +1,6 @@
 /**
  * The controls' markup, written once: the operation forms (malloc, calloc, realloc, free, the
- * writes into a block, the allocator and its options, the checks, reset) and the timeline bar (first, back, play, forward, last, the
+ * writes into a block, the allocator and its options, where `next` comes from, the checks, reset) and the timeline bar (first, back, play, forward, last, the
  * scrubber, speed, undo and redo). The page puts it in place of index.html's
  * `<div data-template="controls">` (main.ts); each `<brk-playground>` puts it in its shadow root
  * (element.ts). Its ids are what the panels find (controls.ts, timebar.ts, keys.ts) and what
@@ -77,6 +77,13 @@ function operations(page: boolean): string {
         <label title="Merge a freed block with free neighbours"><input type="checkbox" id="opt-coalesce" /> coalesce</label>
         <label title="Give the whole free end of the heap back, not only the last block"><input type="checkbox" id="opt-trim" /> trim</label>
       </fieldset>
+      <span class="next-mode">
+        <label for="opt-derive"><code>next</code></label>
+        <select id="opt-derive" title="Stored: each header holds the address of the next header, as the brief's allocator does. Derived: nothing stores it; the next header is found from the size, right after the data (boundary tags), as real allocators do">
+          <option value="stored">stored in each header</option>
+          <option value="derived">derived from the size (boundary tags)</option>
+        </select>
+      </span>
       <span class="checks">
         <label for="opt-checks">Checks</label>
         <select id="opt-checks" title="On: free, realloc and the writes are checked, and a mistake is refused. Off: nothing is checked, as in C, and the heap really breaks">

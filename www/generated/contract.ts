@@ -16,7 +16,7 @@ export const POLICY_NAMES: readonly Policy[] = ["first-fit", "next-fit", "best-f
 export type Preset = "seed" | "default";
 
 /** What `new Playground(options)` and `reset(options)` accept: a preset, then any of
- * the options (policy, split, coalesce, trim, checks). Anything else is refused. */
+ * the options (policy, split, coalesce, trim, derive, checks). Anything else is refused. */
 export type PlaygroundOptions = Partial<Options> & { preset?: Preset };
 
 /** The functions a call can be to (`callText`, `stepText`). */
@@ -45,6 +45,7 @@ export interface Options {
   split: boolean;
   coalesce: boolean;
   trim: boolean;
+  derive: boolean;
   checks: boolean;
 }
 
@@ -68,6 +69,7 @@ export interface BlockSnapshot {
   headerSize: number;
   free: boolean;
   next: number;
+  derived: boolean;
   segment: number;
 }
 
@@ -271,6 +273,7 @@ export interface BlockTable {
   damagedFlag: number;
   brokenNextFlag: number;
   brokenSizeFlag: number;
+  derivedNextFlag: number;
 }
 
 /** An `Error` thrown with where in the text it is (`parseScenario`, `loadTrace`, `replayTrace`). */

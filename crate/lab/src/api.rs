@@ -174,22 +174,28 @@ pub const LAYOUT_BROKEN_NEXT: u32 = 1 << 9;
 /// the raw value, whose end may lie past the break.
 pub const LAYOUT_BROKEN_SIZE: u32 = 1 << 10;
 
-/// One block's row of the layout table, in the order of [`LAYOUT_FIELDS`]. Addresses and sizes
-/// are `u32`s: on wasm32, where the table is read, every `usize` fits.
-pub fn layout_row(b: &BlockInfo) -> [u32; LAYOUT_STRIDE] {
+/// Flag bit: the row's `next` was derived, not read from the header: the heap does not store
+/// `next` ([`Config::stores_next`](brkalloc::heap::Config::stores_next), boundary tags), so it
+/// is `header + HEADER_SIZE + size` within a segment and the segment table's word across a gap.
+pub const LAYOUT_DERIVED_NEXT: u32 = 1 << 11;
+
+/// One block's row of the layout table, in the order of [`LAYOUT_FIELDS`], `derived` when the
+/// heap does not store `next` ([`LAYOUT_DERIVED_NEXT`]). Addresses and sizes are `u32`s: on
+/// wasm32, where the table is read, every `usize` fits.
+pub fn layout_row(b: &BlockInfo, derived: bool) -> [u32; LAYOUT_STRIDE] {
     [
         b.header as u32,
         b.data as u32,
         b.size as u32,
-        if b.free { LAYOUT_FREE } else { 0 },
+        if b.free { LAYOUT_FREE } else { 0 } | if derived { LAYOUT_DERIVED_NEXT } else { 0 },
         b.next as u32,
     ]
 }
 
-/// A block's row as the heap run with the checks off walked it: the raw size and `next`, and
-/// flags for what is broken.
+/// A block's row as the heap run with the checks off walked it: the raw size and `next` (read
+/// from the header: that heap stores `next` in every one), and flags for what is broken.
 pub fn loose_row(w: &crate::loose::Walked) -> [u32; LAYOUT_STRIDE] {
-    let mut row = layout_row(&w.info);
+    let mut row = layout_row(&w.info, false);
     for (on, bit) in [
         (w.damaged, LAYOUT_DAMAGED),
         (w.broken_next, LAYOUT_BROKEN_NEXT),
@@ -251,6 +257,9 @@ pub struct BlockTable {
     /// The bit that says the size is broken and the row holds its raw value
     /// ([`LAYOUT_BROKEN_SIZE`]).
     pub broken_size_flag: u32,
+    /// The bit that says `next` was derived from the size (or the segment table), not read
+    /// from the header ([`LAYOUT_DERIVED_NEXT`]).
+    pub derived_next_flag: u32,
 }
 
 /// The layout table's shape.
@@ -261,6 +270,7 @@ pub const BLOCK_TABLE: BlockTable = BlockTable {
     damaged_flag: LAYOUT_DAMAGED,
     broken_next_flag: LAYOUT_BROKEN_NEXT,
     broken_size_flag: LAYOUT_BROKEN_SIZE,
+    derived_next_flag: LAYOUT_DERIVED_NEXT,
 };
 
 /// Where in a text an error is: set on the `Error` that `parseScenario`, `loadTrace` and
@@ -318,15 +328,35 @@ mod tests {
             free: true,
             next: 80,
         };
-        let row = layout_row(&b);
+        let row = layout_row(&b, false);
         let field = |name: &str| row[LAYOUT_FIELDS.iter().position(|f| *f == name).unwrap()];
         assert_eq!(
             (field("header"), field("data"), field("size"), field("next")),
             (16, 32, 48, 80)
         );
-        assert_eq!(field("flags") & LAYOUT_FREE, LAYOUT_FREE);
-        let used = layout_row(&BlockInfo { free: false, ..b });
+        assert_eq!(field("flags"), LAYOUT_FREE);
+        let used = layout_row(&BlockInfo { free: false, ..b }, false);
         assert_eq!(used[3] & LAYOUT_FREE, 0);
+        let derived = layout_row(&BlockInfo { free: false, ..b }, true);
+        assert_eq!(derived[3], LAYOUT_DERIVED_NEXT);
+    }
+
+    /// Every flag bit of the layout table is its own.
+    #[test]
+    fn the_layout_flags_are_distinct_bits() {
+        let flags = [
+            BLOCK_TABLE.free_flag,
+            BLOCK_TABLE.damaged_flag,
+            BLOCK_TABLE.broken_next_flag,
+            BLOCK_TABLE.broken_size_flag,
+            BLOCK_TABLE.derived_next_flag,
+        ];
+        for (i, a) in flags.iter().enumerate() {
+            assert_eq!(a.count_ones(), 1, "{a:#x}");
+            for b in &flags[i + 1..] {
+                assert_eq!(a & b, 0, "{a:#x} and {b:#x}");
+            }
+        }
     }
 
     #[test]

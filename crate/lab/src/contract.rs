@@ -33,6 +33,7 @@ use core::mem::MaybeUninit;
 
 use serde::ser::{self, Serialize};
 
+use brkalloc::heap::Config;
 use brkalloc::{ArenaBreak, Event, Heap, Options, Pages, Policy};
 
 use crate::api::{
@@ -1038,6 +1039,7 @@ fn examples() -> Result<Vec<Shape>, ContractError> {
             grown: 1,
         }),
         heap.config().policy,
+        !heap.config().stores_next(),
         heap.blocks(),
         FreeList::group(&listed),
     );

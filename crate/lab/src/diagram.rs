@@ -33,6 +33,14 @@ pub fn diagram(s: &Snapshot) -> String {
     let border = format!("+--------+{}+", "-".repeat(BOX_WIDTH - 11));
     let arrow_pad = " ".repeat(ARROW_COLUMN);
     let _ = writeln!(out, "heap start 0x{:x}", s.heap_start);
+    if s.blocks.iter().any(|b| b.derived) {
+        let _ = writeln!(
+            out,
+            "(next is derived, not stored: the next header is at header + {} + size; where the \
+             chain jumps a gap, the segment table says where)",
+            s.header_size
+        );
+    }
     let _ = writeln!(out, "|\nv");
     let shown =
         |i: usize| count <= 2 * DIAGRAM_ENDS + 1 || i < DIAGRAM_ENDS || i >= count - DIAGRAM_ENDS;

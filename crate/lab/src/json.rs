@@ -80,22 +80,25 @@ pub const PRESETS: [(&str, Options); 2] = [("seed", Options::SEED), ("default", 
 
 /// The fields of [`OptionsJson`], in order: the options a playground can be given one by one,
 /// besides a preset.
-pub const OPTION_FIELDS: [&str; 5] = ["policy", "split", "coalesce", "trim", "checks"];
+pub const OPTION_FIELDS: [&str; 6] = ["policy", "split", "coalesce", "trim", "derive", "checks"];
 
-/// [`Options`] as `{"policy": "first-fit", "split": …, "coalesce": …, "trim": …, "checks": …}`,
-/// with whether the playground's `free` and `realloc` validate their pointers (`checks`: the
-/// allocator's own checked operations) or do as C does (see [`crate::loose`]).
+/// [`Options`] as `{"policy": "first-fit", "split": …, "coalesce": …, "trim": …, "derive": …,
+/// "checks": …}`, with whether the playground's `free` and `realloc` validate their pointers
+/// (`checks`: the allocator's own checked operations) or do as C does (see [`crate::loose`]).
+/// `derive` is [`Options::derive`]: each block's `next` derived from its size (boundary tags)
+/// instead of stored in its header.
 pub struct OptionsJson(pub Options, pub bool);
 
 impl Serialize for OptionsJson {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let o = self.0;
-        let [policy_key, split, coalesce, trim, checks] = OPTION_FIELDS;
+        let [policy_key, split, coalesce, trim, derive, checks] = OPTION_FIELDS;
         let mut map = s.serialize_struct("Options", OPTION_FIELDS.len())?;
         map.serialize_field(policy_key, &PolicyJson(o.policy))?;
         map.serialize_field(split, &o.split)?;
         map.serialize_field(coalesce, &o.coalesce)?;
         map.serialize_field(trim, &o.trim)?;
+        map.serialize_field(derive, &o.derive)?;
         map.serialize_field(checks, &self.1)?;
         map.end()
     }
@@ -148,7 +151,15 @@ mod tests {
     fn options_and_pages_serialise_as_plain_objects() {
         assert_eq!(
             serde_json::to_string(&OptionsJson(Options::SEED, true)).unwrap(),
-            r#"{"policy":"first-fit","split":false,"coalesce":false,"trim":false,"checks":true}"#
+            r#"{"policy":"first-fit","split":false,"coalesce":false,"trim":false,"derive":false,"checks":true}"#
+        );
+        let derived = Options {
+            derive: true,
+            ..Options::DEFAULT
+        };
+        assert_eq!(
+            serde_json::to_value(OptionsJson(derived, true)).unwrap()["derive"],
+            true
         );
         let pages = Some(Pages {
             page_size: 65536,
@@ -165,6 +176,7 @@ mod tests {
                 (name == "seed") == (options == Options::SEED),
                 "{name}: {options:?}"
             );
+            assert!(!options.derive, "{name} stores next in every header");
         }
     }
 }

@@ -62,6 +62,10 @@ pub struct BlockSnapshot {
     pub free: bool,
     /// The header of the following block, or 0 (null) for the last.
     pub next: usize,
+    /// Whether `next` was derived rather than read from the header: the heap's configuration
+    /// does not store it ([`Config::stores_next`]; boundary tags), so within a segment it is
+    /// `header + HEADER_SIZE + size`, and across a gap the heap's segment table says where.
+    pub derived: bool,
     /// Index into [`Snapshot::segments`].
     pub segment: usize,
 }
@@ -157,6 +161,7 @@ impl Snapshot {
             heap.brk(),
             heap.backend().pages(),
             heap.config().policy(),
+            !heap.config().stores_next(),
             heap.blocks(),
             FreeList::group(&listed),
         )
@@ -173,6 +178,9 @@ impl Snapshot {
             free: false,
             next: 0,
         };
+        // SAFETY: the closure only reads the heap's configuration: it frees, reallocates,
+        // resets and writes nothing, which is all `with` asks.
+        let derived = unsafe { alloc.with(|heap| !heap.config().stores_next()) };
         let (mut want_blocks, mut want_listed) = (16, 16);
         loop {
             let mut blocks = alloc::vec![empty; want_blocks];
@@ -186,6 +194,7 @@ impl Snapshot {
                     o.brk,
                     o.pages,
                     o.policy,
+                    derived,
                     blocks.into_iter(),
                     FreeList::group(&listed),
                 );
@@ -195,12 +204,14 @@ impl Snapshot {
         }
     }
 
-    /// Builds a snapshot from the blocks in chain order.
+    /// Builds a snapshot from the blocks in chain order; `derived` when the heap does not
+    /// store `next` in its headers (see [`BlockSnapshot::derived`]).
     pub fn build(
         heap_start: usize,
         brk: usize,
         pages: Option<Pages>,
         policy: Policy,
+        derived: bool,
         blocks: impl Iterator<Item = BlockInfo>,
         free_lists: Vec<FreeList>,
     ) -> Snapshot {
@@ -223,6 +234,7 @@ impl Snapshot {
                 header_size: HEADER_SIZE,
                 free: b.free,
                 next: b.next,
+                derived,
                 segment: segments.len() - 1,
             });
         }

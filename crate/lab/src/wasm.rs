@@ -33,7 +33,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use brkalloc::{Break, Heap, Options, PageMemory, Policy, WasmBreak, WasmPages};
+use brkalloc::{Break, Config, Heap, Options, PageMemory, Policy, WasmBreak, WasmPages};
 
 use crate::api::{
     layout_row, loose_row, Constants, DamageJson, ErrorAt, FaultJson, OpResult, PolicyInfo,
@@ -378,8 +378,9 @@ impl Held {
 impl Playground {
     /// A new, empty heap. `options` is `undefined` or an object with any of `preset` ("seed" or
     /// "default", applied first), `policy` ("first-fit", "next-fit", "best-fit", "worst-fit",
-    /// "segregated"), `split`, `coalesce` and `trim` (booleans): `PlaygroundOptions` in the
-    /// contract. Anything else is refused.
+    /// "segregated"), `split`, `coalesce`, `trim`, `derive` and `checks` (booleans):
+    /// `PlaygroundOptions` in the contract. Anything else is refused, and so is `derive` with
+    /// the checks off (the heap run as C does stores `next` in every header).
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<JsValue>) -> Result<Playground, JsError> {
         let (options, checks) = parse_options(options)?;
@@ -412,8 +413,8 @@ impl Playground {
     /// `free()` on other classes; here `free` is the allocator's.
     pub fn destroy(self) {}
 
-    /// The options in force, as `{policy, split, coalesce, trim, checks}` (`Options` in the
-    /// contract).
+    /// The options in force, as `{policy, split, coalesce, trim, derive, checks}` (`Options` in
+    /// the contract).
     pub fn options(&self) -> Result<JsValue, JsError> {
         let (options, checks) = self.config();
         to_js(&crate::json::OptionsJson(options, checks))
@@ -637,6 +638,8 @@ impl Playground {
                 loose.brk(),
                 loose.memory().pages(),
                 loose.options().policy,
+                // As C's classic allocator does, the loose heap stores `next` in every header.
+                false,
                 Self::loose_blocks(loose, &walked).into_iter(),
                 FreeList::group(&loose.listed(&walked)),
             ));
@@ -734,7 +737,8 @@ impl Playground {
 
     /// Refreshes the layout table, [`LAYOUT_STRIDE`] `u32`s per block in chain order, in the
     /// order `blockTable().fields` names them (`header, data, size, flags, next`; flag
-    /// `blockTable().freeFlag` = free), and returns the number of blocks. Read it with
+    /// `blockTable().freeFlag` = free, `blockTable().derivedNextFlag` = `next` derived from the
+    /// size, not read from the header), and returns the number of blocks. Read it with
     /// `new Uint32Array(memory.buffer, layoutPtr(), blocks * stride)` *after* this call:
     /// refreshing may grow the memory, which replaces `memory.buffer`.
     pub fn layout(&mut self) -> usize {
@@ -745,8 +749,10 @@ impl Playground {
                 table.extend_from_slice(&loose_row(&w));
             }
         } else {
-            for b in self.heap().blocks() {
-                table.extend_from_slice(&layout_row(&b));
+            let heap = self.heap();
+            let derived = !heap.config().stores_next();
+            for b in heap.blocks() {
+                table.extend_from_slice(&layout_row(&b, derived));
             }
         }
         self.layout = table;
@@ -1265,7 +1271,7 @@ fn parse_options(value: Option<JsValue>) -> Result<(Options, bool), JsError> {
         }
     };
 
-    let [policy_key, split, coalesce, trim, checks_key] = OPTION_FIELDS;
+    let [policy_key, split, coalesce, trim, derive, checks_key] = OPTION_FIELDS;
     let policy = get(policy_key)?;
     if !policy.is_undefined() {
         let names: Vec<&str> = Policy::ALL.iter().map(|p| p.name()).collect();
@@ -1286,6 +1292,7 @@ fn parse_options(value: Option<JsValue>) -> Result<(Options, bool), JsError> {
         (split, &mut options.split),
         (coalesce, &mut options.coalesce),
         (trim, &mut options.trim),
+        (derive, &mut options.derive),
         (checks_key, &mut checks),
     ] {
         let v = get(key)?;
@@ -1298,6 +1305,10 @@ fn parse_options(value: Option<JsValue>) -> Result<(Options, bool), JsError> {
                 describe(&v)
             ))
         })?;
+    }
+    // The heap run as C does (`LooseHeap`) keeps `next` in every header.
+    if options.derive && !checks {
+        return Err(JsError::new(wording::DERIVE_NEEDS_CHECKS));
     }
     Ok((options, checks))
 }
@@ -1629,6 +1640,71 @@ mod tests {
         assert!(parse(r#"{"checks":"off"}"#).starts_with("checks must be true or false"));
         let off = parse_options(Some(js_sys::JSON::parse(r#"{"checks":false}"#).unwrap()));
         assert_eq!(off.ok(), Some((Options::DEFAULT, false)));
+        assert!(parse(r#"{"derive":1}"#).starts_with("derive must be true or false, not 1"));
+        let derive = parse_options(Some(js_sys::JSON::parse(r#"{"derive":true}"#).unwrap()));
+        let derived = Options {
+            derive: true,
+            ..Options::DEFAULT
+        };
+        assert_eq!(derive.ok(), Some((derived, true)));
+        assert_eq!(
+            parse(r#"{"derive":true,"checks":false}"#),
+            crate::wording::DERIVE_NEEDS_CHECKS
+        );
+    }
+
+    /// With `derive`, the options say so, and every row of the layout table and every block of
+    /// the snapshot says its `next` was derived; with `next` stored, none does. Asking for
+    /// `derive` with the checks off is refused with a sentence and changes nothing.
+    #[wasm_bindgen_test]
+    fn derived_next_is_marked_and_refused_with_the_checks_off() {
+        let options = |json: &str| Some(js_sys::JSON::parse(json).unwrap());
+        let mut p = Playground::new(options(r#"{"preset":"seed","derive":true}"#)).unwrap();
+        assert_eq!(field(&p.options().unwrap(), "derive").as_bool(), Some(true));
+        for size in [24, 8, 40] {
+            p.alloc(JsValue::from(size)).unwrap();
+        }
+        let derived = |p: &mut Playground| -> Vec<bool> {
+            let rows = table(p);
+            rows.chunks(LAYOUT_STRIDE)
+                .map(|row| row[3] & crate::api::LAYOUT_DERIVED_NEXT != 0)
+                .collect()
+        };
+        assert_eq!(derived(&mut p), [true, true, true]);
+        let snapshot = p.snapshot().unwrap();
+        let blocks: Array = field(&snapshot, "blocks").unchecked_into();
+        assert_eq!(blocks.length(), 3);
+        assert!(blocks.iter().all(|b| field(&b, "derived") == JsValue::TRUE));
+        // The links are the same as when they are stored: each header is right after the data.
+        let infos: Vec<_> = p.heap().blocks().collect();
+        for pair in infos.windows(2) {
+            assert_eq!(pair[0].next, pair[1].header);
+            assert_eq!(pair[1].header, pair[0].data + pair[0].size);
+        }
+
+        p.reset(options(r#"{"preset":"seed"}"#)).unwrap();
+        p.alloc(JsValue::from(24)).unwrap();
+        p.alloc(JsValue::from(8)).unwrap();
+        assert_eq!(derived(&mut p), [false, false]);
+        let blocks: Array = field(&p.snapshot().unwrap(), "blocks").unchecked_into();
+        assert!(blocks
+            .iter()
+            .all(|b| field(&b, "derived") == JsValue::FALSE));
+
+        // Refused with the checks off, and the heap is left as it was.
+        let before = table(&mut p);
+        let options_before = js_sys::JSON::stringify(&p.options().unwrap()).unwrap();
+        let refused = p.reset(options(r#"{"preset":"seed","derive":true,"checks":false}"#));
+        assert_eq!(
+            message(refused.unwrap_err()),
+            crate::wording::DERIVE_NEEDS_CHECKS
+        );
+        assert_eq!(table(&mut p), before);
+        assert_eq!(
+            js_sys::JSON::stringify(&p.options().unwrap()).unwrap(),
+            options_before
+        );
+        assert!(Playground::new(options(r#"{"derive":true,"checks":false}"#)).is_err());
     }
 
     /// A playground with the checks off ("as C does") and the given policy.

@@ -329,8 +329,15 @@ pub const fn policy_summary(policy: Policy) -> &'static str {
     }
 }
 
+/// Why the playground refuses [`Options::derive`] with the checks off: the heap run as C does
+/// ([`crate::loose`]) is C's classic allocator, which keeps `next` in every header.
+pub const DERIVE_NEEDS_CHECKS: &str = "derive needs the checks on: with the checks off the heap \
+     runs as C's classic allocator does, which stores next in every header; turn the checks on \
+     to derive next from the size";
+
 /// Options in words, as the command line reports them: `first-fit, split, no coalesce,
-/// trim`, with ` (seed preset)` when they came from that preset.
+/// trim`, then `, next derived` with [`Options::derive`], and ` (seed preset)` when they came
+/// from that preset.
 pub fn options(options: &Options, seed_preset: bool) -> String {
     let on_off = |on: bool, name: &str| {
         if on {
@@ -340,11 +347,12 @@ pub fn options(options: &Options, seed_preset: bool) -> String {
         }
     };
     format!(
-        "{}, {}, {}, {}{}",
+        "{}, {}, {}, {}{}{}",
         options.policy.name(),
         on_off(options.split, "split"),
         on_off(options.coalesce, "coalesce"),
         on_off(options.trim, "trim"),
+        if options.derive { ", next derived" } else { "" },
         if seed_preset { " (seed preset)" } else { "" }
     )
 }
@@ -420,6 +428,14 @@ mod tests {
         assert_eq!(
             options(&Options::with_policy(Policy::Segregated), false),
             "segregated, split, coalesce, trim"
+        );
+        let derived = Options {
+            derive: true,
+            ..Options::SEED
+        };
+        assert_eq!(
+            options(&derived, true),
+            "first-fit, no split, no coalesce, no trim, next derived (seed preset)"
         );
     }
 }

@@ -130,6 +130,39 @@ fn seed_preset_and_every_policy_replay() {
     }
 }
 
+/// `--derive` replays with each block's `next` derived from its size: the options say so, the
+/// measurements are the same as with `next` stored, and the diagram says how `next` is found.
+#[test]
+fn derive_replays_the_same_and_says_next_is_derived() {
+    let file = traces("coalesce-300.rep");
+    let stored = json(&brkalloc(&["replay", &file, "--json", "--fill"]));
+    let output = brkalloc(&["replay", &file, "--json", "--fill", "--derive"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let derived = json(&output);
+    assert_eq!(stored["options"]["derive"], false);
+    assert_eq!(derived["options"]["derive"], true);
+    for key in [
+        "operations",
+        "peakLive",
+        "peakExtent",
+        "finalExtent",
+        "finalLive",
+    ] {
+        assert_eq!(derived[key], stored[key], "{key}");
+    }
+
+    let dir = temp_dir("derive");
+    let small = dir.join("three.rep");
+    std::fs::write(&small, "0\n3\n3\n1\na 0 24\na 1 8\na 2 40\n").unwrap();
+    let small = small.to_str().unwrap();
+    let text = stdout(&brkalloc(&["replay", small, "--derive", "--diagram"]));
+    assert!(text.contains("trim, next derived on the"), "{text}");
+    assert!(text.contains("next is derived, not stored"), "{text}");
+    assert!(text.contains("block 3 of 3"), "{text}");
+    let text = stdout(&brkalloc(&["replay", small, "--diagram"]));
+    assert!(!text.contains("derived"), "{text}");
+}
+
 #[test]
 fn series_samples_every_n_operations() {
     let output = brkalloc(&[

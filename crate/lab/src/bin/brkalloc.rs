@@ -66,6 +66,12 @@ struct ReplayArgs {
     #[arg(long)]
     seed_preset: bool,
 
+    /// Derive each block's `next` from its size instead of storing it in the header (boundary
+    /// tags): within a segment the next header is right after the data, and the heap's segment
+    /// table says where the chain jumps between segments.
+    #[arg(long)]
+    derive: bool,
+
     /// Write a pattern into every block and check it on free and realloc.
     #[arg(long)]
     fill: bool,
@@ -232,7 +238,10 @@ fn read_trace(file: &str) -> Result<Trace, Failure> {
 
 fn replay(args: ReplayArgs) -> Result<Output, Failure> {
     let request = Request {
-        options: report::options(args.policy, args.seed_preset),
+        options: brkalloc::Options {
+            derive: args.derive,
+            ..report::options(args.policy, args.seed_preset)
+        },
         seed_preset: args.seed_preset,
         replay: ReplayOptions {
             fill: args.fill,

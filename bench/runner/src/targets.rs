@@ -135,7 +135,7 @@ impl Report {
         let below: Vec<String> = rows
             .iter()
             .filter_map(|r| r.ratio_to_dlmalloc.filter(|&x| x < 1.0).map(|x| (r, x)))
-            .map(|(r, x)| format!("{} {x:.2}×", r.workload))
+            .map(|(r, x)| format!("{} {x:.3}×", r.workload))
             .collect();
         let missing: Vec<String> = rows
             .iter()
@@ -158,7 +158,7 @@ impl Report {
         if !missing.is_empty() {
             measured += &format!("; not measured on {}", list(&missing));
         }
-        let fmt = |x: Option<f64>| x.map_or("not measured".into(), |x| format!("{x:.2}×"));
+        let fmt = |x: Option<f64>| x.map_or("not measured".into(), |x| format!("{x:.3}×"));
         measured += &format!("; random {} against {RIVAL}'s {}", fmt(ours), fmt(theirs));
         let behind = matches!((ours, theirs), (Some(a), Some(b)) if a < b);
         TargetRow {
@@ -190,7 +190,7 @@ impl Report {
             match r {
                 Some(r) => {
                     failed |= r > 1.0;
-                    cells.push(format!("{}: {r:.2}×", thousands(live as u64)));
+                    cells.push(format!("{}: {r:.3}×", thousands(live as u64)));
                 }
                 None => missing.push(thousands(live as u64)),
             }
@@ -382,12 +382,12 @@ impl Report {
         let mut failed = Vec::new();
         for q in &programs {
             match q.wall_ratio {
-                Some(r) if r > PROGRAM_WALL_LIMIT => over.push(format!("{} wall {r:.2}×", q.name)),
+                Some(r) if r > PROGRAM_WALL_LIMIT => over.push(format!("{} wall {r:.3}×", q.name)),
                 Some(_) => {}
                 None => incomplete.push(format!("{} wall", q.name)),
             }
             match q.maxrss_ratio {
-                Some(r) if r > PROGRAM_RSS_LIMIT => over.push(format!("{} RSS {r:.2}×", q.name)),
+                Some(r) if r > PROGRAM_RSS_LIMIT => over.push(format!("{} RSS {r:.3}×", q.name)),
                 Some(_) => {}
                 None => incomplete.push(format!("{} RSS", q.name)),
             }
@@ -656,7 +656,7 @@ mod tests {
         let t = row(&r, "throughput, native");
         assert_eq!(t.met, Some(false));
         assert!(
-            t.measured.contains("random 2.00× against talc's 2.50×"),
+            t.measured.contains("random 2.000× against talc's 2.500×"),
             "{}",
             t.measured
         );
@@ -669,7 +669,7 @@ mod tests {
         let t = row(&r, "throughput, native");
         assert_eq!(t.met, Some(false));
         assert!(
-            t.measured.contains("below 1.00× on stack 0.50×"),
+            t.measured.contains("below 1.00× on stack 0.500×"),
             "{}",
             t.measured
         );
@@ -782,7 +782,8 @@ mod tests {
         let t = row(&r, "real programs under LD_PRELOAD");
         assert_eq!(t.met, Some(false));
         assert!(
-            t.measured.contains("over: gzip wall 1.06×, perl RSS 1.01×"),
+            t.measured
+                .contains("over: gzip wall 1.060×, perl RSS 1.010×"),
             "{}",
             t.measured
         );

@@ -49,7 +49,8 @@ usage: brkalloc-bench [--json] [--quick] [--native-only] [--no-programs] [--upda
   --native-only    skip everything that needs wasm32 and Node (throughput, memory, code size)
   --no-programs    skip the real programs and the 8-thread program
   --update-readme  also write the report into README.md, between its bench:latest markers
-  --from-json FILE measure nothing: the report of an earlier `--json` run, saved in FILE
+  --from-json FILE measure nothing: the figures of an earlier `--json` run, saved in FILE
+                   (the targets are compared again)
 
 Run it with `npm run bench -- [options]`, or `cargo run --release --manifest-path
 bench/Cargo.toml -- [options]`. The wasm parts need the wasm32-unknown-unknown target,
@@ -173,9 +174,16 @@ fn main() -> ExitCode {
         Some(file) => {
             let read = std::fs::read_to_string(file)
                 .map_err(|e| e.to_string())
-                .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()));
+                .and_then(|t| {
+                    serde_json::from_str::<report::Report>(&t).map_err(|e| e.to_string())
+                });
             match read {
-                Ok(r) => r,
+                // The targets again, from the saved figures, as this version compares them.
+                Ok(mut r) => {
+                    let first_round = targets::FirstRound::load(&bench.join("first-round.json"));
+                    r.targets = r.compare_targets(first_round.as_ref().ok());
+                    r
+                }
                 Err(e) => {
                     eprintln!("brkalloc-bench: {}: {e}", file.display());
                     return ExitCode::FAILURE;

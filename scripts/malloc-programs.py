@@ -3,6 +3,7 @@
 
     python3 scripts/malloc-programs.py test              # the `malloc` stage of scripts/test.sh
     python3 scripts/malloc-programs.py bench [-n RUNS]   # npm run bench:programs (default 5 runs)
+    python3 scripts/malloc-programs.py bench --json FILE # the same, and the figures as JSON
     python3 scripts/malloc-programs.py test --keep       # keep the generated files, say where
 
 Both build the library first (cargo build --release -p brkalloc-malloc: no_std, with its own
@@ -19,13 +20,18 @@ bounds the heap, and under `ulimit -v` the heap reserves less address space by i
 that moves the process break with sbrk itself is not disturbed. Every failure
 names the program and says what differed; the exit status is 1 if anything failed.
 
-bench: runs each program RUNS times each way, alternating, and prints the median wall time and
-the median peak RSS (ru_maxrss from wait4, see crate/malloc/tests/measure.c) each way, and their
-ratios.
+bench: runs each program (threads included, edge left out) RUNS times each way, in pairs whose
+order alternates (glibc first, then brkalloc first, ...), and prints the median wall time and the
+median peak RSS (ru_maxrss from wait4, see crate/malloc/tests/measure.c) each way, and the median
+over the pairs of brkalloc / glibc. --json FILE writes every run's figures too: the benchmark
+runner (bench/runner, `npm run bench`) calls it that way and prints them in its report. --quick
+generates small inputs (python, perl and threads have fixed sizes); the exit status is 1 if a
+program's output differed between its runs or from glibc's.
 """
 
 import argparse
 import hashlib
+import json
 import os
 import platform
 import re
@@ -324,25 +330,36 @@ def generate_lines(path, megabytes=6):
             written += len(line)
 
 
-def prepare(tmp):
+# The generated inputs: git's tree (directories, files in each), sqlite's rows, gcc's
+# functions, and the megabytes of lines sort and gzip read. `small` is for smoke runs (git.sh
+# removes dir03 and dir17, so the tree needs 18 directories).
+SIZES = {
+    "full": {"dirs": 30, "files": 100, "rows": 100_000, "functions": 170, "megabytes": 6},
+    "small": {"dirs": 18, "files": 6, "rows": 5_000, "functions": 20, "megabytes": 1},
+}
+
+
+def prepare(tmp, sizes="full"):
     """Compiles the C programs and generates every input; returns the programs to compare."""
+    size = SIZES[sizes]
     print(f"==> preparing the programs in {tmp}", flush=True)
     compile_c(tmp, "measure")
     threads = compile_c(tmp, "threads")
     edge = compile_c(tmp, "edge")
     compile_c(tmp, "misuse")
     tree = tmp / "tree"
-    generate_tree(tree)
+    generate_tree(tree, size["dirs"], size["files"])
     sql = tmp / "rows.sql"
-    generate_sql(sql)
+    generate_sql(sql, size["rows"])
     csrc = tmp / "generated.c"
-    generate_c(csrc)
+    generate_c(csrc, size["functions"])
     data = tmp / "lines.txt"
-    generate_lines(data)
+    generate_lines(data, size["megabytes"])
     files = sum(1 for _ in tree.rglob("*.txt"))
     print(
-        f"    git tree {files:,} files; sqlite {sql.stat().st_size >> 20} MB of SQL; gcc input "
-        f"{csrc.read_text().count(chr(10)):,} lines; sort/gzip input {data.stat().st_size >> 20} MB"
+        f"    git tree {files:,} files; sqlite {sql.stat().st_size / 2**20:.1f} MB of SQL; gcc "
+        f"input {csrc.read_text().count(chr(10)):,} lines; sort/gzip input "
+        f"{data.stat().st_size / 2**20:.1f} MB"
     )
     programs = TESTS / "programs"
     return [
@@ -351,13 +368,20 @@ def prepare(tmp):
         Program(
             "git",
             ["bash", programs / "git.sh", tree, "{fresh}/repo"],
-            note="add, commit, log, grep, gc, fsck",
+            note=f"add, commit, log, grep, gc, fsck of {files:,} files",
         ),
         Program(
-            "sqlite3", ["sqlite3", "-batch", ":memory:"], stdin=sql, note="10^5 inserts, queries"
+            "sqlite3",
+            ["sqlite3", "-batch", ":memory:"],
+            stdin=sql,
+            note=f"{size['rows']:,} inserts, queries",
         ),
-        Program("gcc", ["gcc", "-O2", "-S", "-o", "-", csrc], note="-O2 -S of generated C"),
-        Program("sort", ["sort", "-k2,2n", "-k1,1", data], note="6 MB of lines"),
+        Program(
+            "gcc",
+            ["gcc", "-O2", "-S", "-o", "-", csrc],
+            note=f"-O2 -S of {size['functions']} generated functions",
+        ),
+        Program("sort", ["sort", "-k2,2n", "-k1,1", data], note=f"{size['megabytes']} MB of lines"),
         Program(
             "gzip",
             [
@@ -367,7 +391,7 @@ def prepare(tmp):
                 "gzip",
                 data,
             ],
-            note="-9, then -d",
+            note=f"-9, then -d, of {size['megabytes']} MB",
         ),
         Program("threads", [threads], note="8 threads x 10^6 malloc/free"),
         Program("edge", [edge], note="edge cases and fork"),
@@ -610,10 +634,76 @@ def machine():
     return f"{cpus} CPUs (nproc), {model}; Linux {platform.release()}; {glibc}"
 
 
+# The program of the thread measurement: 8 threads x 10^6 operations, frees across threads.
+THREADS_PROGRAM = "threads"
+
+
+def paired_median(pairs):
+    """The median over pairs (glibc, brkalloc) of brkalloc / glibc; None if a glibc figure is 0."""
+    if any(g <= 0 for g, _ in pairs):
+        return None
+    return statistics.median(b / g for g, b in pairs)
+
+
+def cross_thread_frees(stderr):
+    """How many frees crossed threads, as threads.c reports on standard error (None: not said)."""
+    m = re.search(rb"threads: (\d+) frees crossed threads", stderr)
+    return int(m.group(1)) if m else None
+
+
+def measure_pairs(p, runs, tmp):
+    """Runs `p` `runs` times each way, interleaved: pair i runs glibc first when i is even and
+    brkalloc first when it is odd (so neither always runs on a machine the other just warmed).
+    Returns the runs of each side, in pair order."""
+    results = {False: [], True: []}
+    for i in range(runs):
+        for preload in (False, True) if i % 2 == 0 else (True, False):
+            results[preload].append(run(p, preload, tmp))
+    return results
+
+
+def summarise(p, runs):
+    """One program's figures, as the JSON report (and the bench runner) has them."""
+    glibc, brk = runs[False], runs[True]
+    problems = compare(p, glibc[0], brk[0])
+    for label, side in (("glibc", glibc), ("brkalloc", brk)):
+        for i, r in enumerate(side[1:], 2):
+            if r.timed_out or r.status != side[0].status or r.stdout != side[0].stdout:
+                problems.append(f"{p.name}: run {i} on {label} ended otherwise than run 1")
+    if any(r.maxrss <= 0 for r in glibc + brk):
+        problems.append(f"{p.name}: a run reported no peak RSS")
+
+    def side(rs):
+        out = {
+            "wallS": [r.wall for r in rs],
+            "maxrssKib": [r.maxrss for r in rs],
+            "medianWallS": statistics.median(r.wall for r in rs),
+            "medianMaxrssKib": statistics.median(r.maxrss for r in rs),
+        }
+        crossed = [cross_thread_frees(r.stderr) for r in rs]
+        if p.name == THREADS_PROGRAM and None not in crossed:
+            out["crossThreadFrees"] = crossed
+        return out
+
+    return {
+        "name": p.name,
+        "note": p.note,
+        "threads": p.name == THREADS_PROGRAM,
+        "runs": len(glibc),
+        "glibc": side(glibc),
+        "brkalloc": side(brk),
+        "wallRatio": paired_median([(g.wall, b.wall) for g, b in zip(glibc, brk)]),
+        "maxrssRatio": paired_median([(g.maxrss, b.maxrss) for g, b in zip(glibc, brk)]),
+        "problems": problems,
+    }
+
+
 def bench(args):
     build_library()
     with workdir(args.keep) as tmp:
-        programs = [p for p in prepare(tmp) if p.name != "edge"]
+        programs = [
+            p for p in prepare(tmp, "small" if args.quick else "full") if p.name != "edge"
+        ]
         print()
         command = " ".join(["python3"] + sys.argv)
         if os.environ.get("npm_lifecycle_event") == "bench:programs":
@@ -621,7 +711,10 @@ def bench(args):
         print(f"command:  {command}")
         print(f"machine:  {machine()}")
         print(f"library:  {LIBRARY}")
-        print(f"runs:     {args.runs} of each program each way, alternating; medians")
+        print(
+            f"runs:     {args.runs} of each program each way, interleaved (glibc first in odd "
+            "pairs, brkalloc first in even ones)"
+        )
         print()
         header = (
             f"{'program':<10} {'glibc s':>9} {'brkalloc s':>11} {'ratio':>6}   "
@@ -629,31 +722,43 @@ def bench(args):
         )
         print(header)
         print("-" * len(header))
+        rows = []
         failures = []
         for p in programs:
-            runs = {False: [], True: []}
-            for _ in range(args.runs):
-                for preload in (False, True):
-                    runs[preload].append(run(p, preload, tmp))
-            problems = compare(p, runs[False][0], runs[True][0])
-            failures += problems
-            wall = {k: statistics.median(r.wall for r in v) for k, v in runs.items()}
-            rss = {k: statistics.median(r.maxrss for r in v) for k, v in runs.items()}
+            row = summarise(p, measure_pairs(p, args.runs, tmp))
+            rows.append(row)
+            failures += row["problems"]
+            g, b = row["glibc"], row["brkalloc"]
             print(
-                f"{p.name:<10} {wall[False]:>9.3f} {wall[True]:>11.3f} "
-                f"{wall[True] / wall[False]:>6.2f}   "
-                f"{rss[False] / 1024:>8.1f} MB {rss[True] / 1024:>10.1f} MB "
-                f"{rss[True] / max(rss[False], 1):>6.2f}"
-                + ("   (outputs differed)" if problems else ""),
+                f"{p.name:<10} {g['medianWallS']:>9.3f} {b['medianWallS']:>11.3f} "
+                f"{fmt_ratio(row['wallRatio']):>6}   "
+                f"{g['medianMaxrssKib'] / 1024:>8.1f} MB {b['medianMaxrssKib'] / 1024:>10.1f} MB "
+                f"{fmt_ratio(row['maxrssRatio']):>6}"
+                + ("   (FAILED, see below)" if row["problems"] else ""),
                 flush=True,
             )
         print()
         print("wall: median seconds; RSS: median of the peak resident set (ru_maxrss of the")
-        print("program and the children it waited for); ratio: brkalloc / glibc, below 1 is")
-        print("better for brkalloc.")
+        print("program and the children it waited for); ratio: the median over the pairs of")
+        print("brkalloc / glibc, below 1 is better for brkalloc.")
         for f in failures:
             print(f"  - {f}")
+        if args.json:
+            report = {
+                "command": command,
+                "machine": machine(),
+                "library": str(LIBRARY),
+                "inputs": "small" if args.quick else "full",
+                "runs": args.runs,
+                "programs": rows,
+            }
+            Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+            print(f"==> wrote {args.json}")
         return 1 if failures else 0
+
+
+def fmt_ratio(r):
+    return "n/a" if r is None else f"{r:.2f}"
 
 
 class workdir:
@@ -682,6 +787,10 @@ def main():
     b.add_argument(
         "-n", "--runs", type=int, default=5, help="runs of each program each way (default 5)"
     )
+    b.add_argument(
+        "--quick", action="store_true", help="small generated inputs (a smoke run; see SIZES)"
+    )
+    b.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     b.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
     if args.command == "bench" and args.runs < 1:

@@ -1,12 +1,14 @@
-//! What the benchmark ran on: cores, CPU model, Node and rustc versions, and the date.
+//! What the benchmark ran on: cores, CPU model, Node and rustc versions, the date and the
+//! commit.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The machine and tools of a run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Machine {
     /// Cores available to the process (`nproc`).
@@ -19,6 +21,12 @@ pub struct Machine {
     pub rustc: String,
     /// Today, UTC, as YYYY-MM-DD.
     pub date: String,
+    /// The checkout's commit (`git rev-parse --short HEAD`), and whether tracked files had
+    /// changes not committed.
+    pub commit: String,
+    /// The load average over the last 1, 5 and 15 minutes (`/proc/loadavg`), at the end of the
+    /// run.
+    pub load_average: String,
 }
 
 /// The first line a command prints, trimmed; `None` if it cannot run or fails.
@@ -65,9 +73,35 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// The commit checked out in `dir`, with a note when tracked files have uncommitted changes.
+fn commit(dir: &Path) -> String {
+    let dir = dir.to_string_lossy();
+    let Some(hash) = first_line("git", &["-C", &dir, "rev-parse", "--short", "HEAD"]) else {
+        return "unknown".into();
+    };
+    let dirty = Command::new("git")
+        .args(["-C", &dir, "status", "--porcelain", "--untracked-files=no"])
+        .output()
+        .map(|o| !o.stdout.is_empty())
+        .unwrap_or(false);
+    if dirty {
+        format!("{hash} (with uncommitted changes)")
+    } else {
+        hash
+    }
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
 impl Machine {
-    /// Looks everything up.
-    pub fn detect() -> Machine {
+    /// Looks everything up; `checkout` is a folder of the repository.
+    pub fn detect(checkout: &Path) -> Machine {
         let secs = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -78,6 +112,8 @@ impl Machine {
             node: first_line("node", &["--version"]).unwrap_or_else(|| "not found".into()),
             rustc: first_line("rustc", &["--version"]).unwrap_or_else(|| "unknown".into()),
             date: format!("{y:04}-{m:02}-{d:02}"),
+            commit: commit(checkout),
+            load_average: load_average(),
         }
     }
 }

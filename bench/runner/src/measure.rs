@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Time budgets and sizes of a run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     /// Operations in one run of random actions.
@@ -33,10 +33,14 @@ pub struct Settings {
     pub batch_ms: f64,
     /// The most timed batches of one scaling measurement.
     pub max_batches: usize,
+    /// Runs of each real program each way, under brkalloc and under glibc.
+    pub program_runs: usize,
+    /// Whether the real programs' generated inputs are small (`--quick`).
+    pub small_program_inputs: bool,
 }
 
 impl Settings {
-    /// The full run (a few minutes).
+    /// The full run (several minutes, most of it the real programs).
     pub fn full() -> Settings {
         Settings {
             actions: 100_000,
@@ -51,10 +55,14 @@ impl Settings {
             scaling_budget_ms: 250.0,
             batch_ms: 5.0,
             max_batches: 100,
+            program_runs: 5,
+            small_program_inputs: false,
         }
     }
 
-    /// A smoke run (seconds): smaller workloads, one or two timed runs each.
+    /// A smoke run: smaller workloads, one or two timed runs each, and the real programs twice
+    /// each way on small inputs (python, perl and the 8-thread program have fixed sizes, so
+    /// those take a minute or two).
     pub fn quick() -> Settings {
         Settings {
             actions: 10_000,
@@ -69,6 +77,8 @@ impl Settings {
             scaling_budget_ms: 5.0,
             batch_ms: 1.0,
             max_batches: 3,
+            program_runs: 2,
+            small_program_inputs: true,
         }
     }
 }

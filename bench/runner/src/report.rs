@@ -1,24 +1,31 @@
-//! The report: every figure with its ratio to dlmalloc measured in the same run, as Markdown
-//! tables or as JSON. Figures only: nothing here passes or fails, and the program's exit code
-//! does not depend on them (the targets section only says how each figure compares).
+//! The report: every figure with its ratio to dlmalloc (or to glibc, for the real programs)
+//! measured in the same run, as Markdown (the README's "Latest results" section) or as JSON,
+//! ending with the targets and whether this run met each. The program's exit code does not
+//! depend on the figures.
 
 use std::fmt::Write;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::machine::Machine;
 use crate::measure::{PlatformResults, Settings};
+use crate::programs::Programs;
 use crate::size::ModuleSize;
+use crate::targets::{FirstRound, TargetRow};
 
 /// The allocator every ratio is taken against.
 pub const BASELINE: &str = "dlmalloc";
 
 /// Everything a run found.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     /// The machine it ran on.
     pub machine: Machine,
+    /// The command that ran it.
+    pub command: String,
+    /// How long the run took, in seconds.
+    pub duration_s: f64,
     /// Sizes and time budgets.
     pub settings: Settings,
     /// Operations per microsecond, by platform, workload and allocator.
@@ -29,6 +36,8 @@ pub struct Report {
     pub code_size: Vec<SizeRow>,
     /// Time per operation against live blocks.
     pub scaling: Vec<ScalingRow>,
+    /// Real programs and the 8-thread program, under brkalloc's malloc and glibc's.
+    pub programs: Option<Programs>,
     /// The targets next to what was measured.
     pub targets: Vec<TargetRow>,
     /// Parts that could not run, and why; other remarks.
@@ -36,7 +45,7 @@ pub struct Report {
 }
 
 /// One allocator on one workload.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ThroughputRow {
     pub platform: String,
@@ -62,7 +71,7 @@ pub struct ThroughputRow {
 }
 
 /// Memory of one allocator on one workload (its first run, on a fresh heap).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MemoryRow {
     pub platform: String,
@@ -83,7 +92,7 @@ pub struct MemoryRow {
 }
 
 /// One minimal module.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SizeRow {
     #[serde(flatten)]
@@ -95,7 +104,7 @@ pub struct SizeRow {
 }
 
 /// One allocator at one number of live blocks.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScalingRow {
     pub platform: String,
@@ -112,14 +121,21 @@ pub struct ScalingRow {
     pub error: Option<String>,
 }
 
-/// A target and how the measurement compares.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TargetRow {
-    pub target: String,
-    pub measured: String,
-    /// Whether the figure is on the right side of the target (`None`: not measured).
-    pub met: Option<bool>,
+/// Where and how the run happened.
+pub struct Run {
+    pub machine: Machine,
+    pub command: String,
+    pub duration_s: f64,
+    pub settings: Settings,
+}
+
+/// What each part measured, or why it did not run.
+pub struct Parts<'a> {
+    /// By platform name.
+    pub platforms: &'a [(&'a str, &'a Result<PlatformResults, String>)],
+    pub sizes: &'a Result<Vec<ModuleSize>, String>,
+    pub programs: &'a Result<Programs, String>,
+    pub first_round: &'a Result<FirstRound, String>,
 }
 
 fn ratio(x: Option<f64>, base: Option<f64>) -> Option<f64> {
@@ -134,14 +150,15 @@ fn known(x: f64) -> Option<f64> {
 }
 
 impl Report {
-    /// Builds the report from what each platform measured (`Err`: why it did not run).
-    pub fn new(
-        machine: Machine,
-        settings: Settings,
-        platforms: &[(&str, &Result<PlatformResults, String>)],
-        sizes: &Result<Vec<ModuleSize>, String>,
-        mut notes: Vec<String>,
-    ) -> Report {
+    /// Builds the report from what each part measured (`Err`: why it did not run), and
+    /// compares it with the targets.
+    pub fn new(run: Run, parts: Parts, mut notes: Vec<String>) -> Report {
+        let Parts {
+            platforms,
+            sizes,
+            programs,
+            first_round,
+        } = parts;
         let mut throughput = Vec::new();
         let mut memory = Vec::new();
         let mut scaling = Vec::new();
@@ -256,142 +273,61 @@ impl Report {
                 Vec::new()
             }
         };
+        let programs = match programs {
+            Ok(p) => Some(p.clone()),
+            Err(e) => {
+                notes.push(format!("real programs: not measured: {e}"));
+                None
+            }
+        };
+        if let Err(e) = first_round {
+            notes.push(format!("first round: {e}"));
+        }
         let mut report = Report {
-            machine,
-            settings,
+            machine: run.machine,
+            command: run.command,
+            duration_s: run.duration_s,
+            settings: run.settings,
             throughput,
             memory,
             code_size,
             scaling,
+            programs,
             targets: Vec::new(),
             notes,
         };
-        report.targets = report.compare_targets();
+        report.targets = report.compare_targets(first_round.as_ref().ok());
         report
     }
 
-    /// The segregated policy's targets, next to the figures.
-    fn compare_targets(&self) -> Vec<TargetRow> {
-        let mut rows = Vec::new();
-        for workload in ["random", "random+realloc"] {
-            let r = self
-                .throughput
-                .iter()
-                .find(|r| {
-                    r.platform == "wasm32" && r.workload == workload && r.allocator == "segregated"
-                })
-                .and_then(|r| r.ratio_to_dlmalloc);
-            rows.push(TargetRow {
-                target: format!("wasm {workload}: segregated ≥ 1.5× dlmalloc's actions/µs"),
-                measured: r.map_or("not measured".into(), |r| format!("{r:.2}×")),
-                met: r.map(|r| r >= 1.5),
-            });
-        }
-        let size = self
-            .code_size
-            .iter()
-            .find(|s| s.size.allocator == "brkalloc")
-            .map(|s| {
-                (
-                    s.size.opt_bytes.unwrap_or(s.size.raw_bytes),
-                    s.size.opt_bytes.is_some(),
-                )
-            });
-        rows.push(TargetRow {
-            target: "code size ≤ 2,000 B (after wasm-opt -Oz)".into(),
-            measured: match size {
-                Some((b, true)) => format!("{b} B"),
-                Some((b, false)) => format!("{b} B before wasm-opt (not installed)"),
-                None => "not measured".into(),
-            },
-            met: size.map(|(b, _)| b <= 2000),
-        });
-        for platform in ["wasm32", "native"] {
-            let seg: Vec<&MemoryRow> = self
-                .memory
-                .iter()
-                .filter(|m| m.platform == platform && m.allocator == "segregated")
-                .collect();
-            if seg.is_empty() {
-                continue;
-            }
-            let below: Vec<String> = seg
-                .iter()
-                .filter(|m| m.ratio_to_dlmalloc.is_some_and(|r| r < 1.0))
-                .map(|m| {
-                    format!(
-                        "{} ({:.3}×)",
-                        m.workload,
-                        m.ratio_to_dlmalloc.unwrap_or(0.0)
-                    )
-                })
-                .collect();
-            let all_known = seg.iter().all(|m| m.ratio_to_dlmalloc.is_some());
-            rows.push(TargetRow {
-                target: format!("{platform} memory efficiency ≥ dlmalloc's on every workload"),
-                measured: if below.is_empty() {
-                    "at or above on all".into()
-                } else {
-                    format!("below on {}", below.join(", "))
-                },
-                met: all_known.then_some(below.is_empty()),
-            });
-            let traces: Vec<f64> = seg
-                .iter()
-                .filter(|m| m.workload.starts_with("trace"))
-                .filter_map(|m| m.efficiency)
-                .collect();
-            let avg =
-                (!traces.is_empty()).then(|| traces.iter().sum::<f64>() / traces.len() as f64);
-            rows.push(TargetRow {
-                target: format!(
-                    "{platform} memory efficiency > 90 % averaged over trace workloads"
-                ),
-                measured: avg.map_or("not measured".into(), |a| format!("{:.1} %", a * 100.0)),
-                met: avg.map(|a| a > 0.9),
-            });
-        }
-        for platform in ["wasm32", "native"] {
-            let ns: Vec<(usize, f64)> = self
-                .scaling
-                .iter()
-                .filter(|s| s.platform == platform && s.allocator == "segregated")
-                .filter_map(|s| s.ns_per_op.map(|n| (s.live, n)))
-                .collect();
-            if ns.is_empty() {
-                continue;
-            }
-            let lo = ns.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
-            let hi = ns.iter().map(|x| x.1).fold(0.0, f64::max);
-            let spread = hi / lo;
-            let sizes: Vec<String> = ns.iter().map(|(l, n)| format!("{l}: {n:.0} ns")).collect();
-            rows.push(TargetRow {
-                target: format!(
-                    "{platform} segregated scaling flat within 1.5× from {} to {} live blocks",
-                    ns[0].0,
-                    ns[ns.len() - 1].0
-                ),
-                measured: format!("slowest ÷ fastest = {spread:.2}× ({})", sizes.join(", ")),
-                met: Some(spread <= 1.5),
-            });
-        }
-        rows
-    }
-
-    /// The report as Markdown tables.
+    /// The report as Markdown: the README's whole "Latest results" section.
     pub fn to_markdown(&self) -> String {
         let mut out = String::new();
         let m = &self.machine;
+        let _ = writeln!(out, "### Latest results\n");
+        let mut machine = format!(
+            "Machine: `nproc` {}; `lscpu | grep 'Model name'`: {}; `node --version`: {}; \
+             `rustc --version`: {}; {}, commit {}; load average {} at the end of the run.",
+            m.nproc, m.cpu, m.node, m.rustc, m.date, m.commit, m.load_average
+        );
+        if let Some(p) = &self.programs {
+            let _ = write!(machine, " Real programs: {}.", p.machine);
+        }
+        let _ = writeln!(out, "{machine}\n");
         let _ = writeln!(
             out,
-            "Measured {} on {} ({} cores), Node {}, {}.\n",
-            m.date, m.cpu, m.nproc, m.node, m.rustc
+            "Command: `{}`; it took {}. `npm run bench -- --update-readme` writes this section \
+             into README.md.\n",
+            self.command,
+            duration(self.duration_s)
         );
         let _ = writeln!(
             out,
-            "Each cell: the figure (its ratio to dlmalloc's in this run). Throughput counts a \
-             run in which no chunk was disturbed: each run is timed in chunks, and each chunk's \
-             fastest time over all runs is added up.\n"
+            "Each cell: the figure (its ratio to dlmalloc's in this run). The segregated row is \
+             brkalloc in the targets: `GrowOnlyConfig` on wasm32 (what a wasm program uses as \
+             its global allocator) and `SegregatedConfig` natively (crate/malloc's). Throughput \
+             counts a run in which no chunk was disturbed: each run is timed in chunks, and each \
+             chunk's fastest time over all runs is added up.\n"
         );
         for platform in ["wasm32", "native"] {
             self.throughput_table(&mut out, platform);
@@ -402,23 +338,106 @@ impl Report {
         self.footprint_table(&mut out);
         self.size_table(&mut out);
         self.scaling_table(&mut out);
-        if !self.targets.is_empty() {
-            let _ = writeln!(out, "### Targets (segregated policy)\n");
-            let _ = writeln!(out, "| target | measured | |\n|---|---|---|");
-            for t in &self.targets {
-                let verdict = match t.met {
-                    Some(true) => "met",
-                    Some(false) => "not met",
-                    None => "n/a",
-                };
-                let _ = writeln!(out, "| {} | {} | {} |", t.target, t.measured, verdict);
-            }
-            out.push('\n');
-        }
+        self.programs_tables(&mut out);
         for n in &self.notes {
             let _ = writeln!(out, "- {n}");
         }
+        if !self.notes.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "#### Targets\n");
+        let _ = writeln!(out, "| figure | target | measured | |\n|---|---|---|---|");
+        for t in &self.targets {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                t.figure,
+                t.target,
+                t.measured,
+                t.verdict()
+            );
+        }
         out
+    }
+
+    fn programs_tables(&self, out: &mut String) {
+        let Some(p) = &self.programs else {
+            return;
+        };
+        let inputs = if p.inputs == "full" {
+            String::new()
+        } else {
+            format!(", {} inputs", p.inputs)
+        };
+        let _ = writeln!(
+            out,
+            "#### Real programs under LD_PRELOAD (brkalloc's malloc against glibc's; lower is \
+             better)\n"
+        );
+        let _ = writeln!(
+            out,
+            "Each program ran {} times under each, in pairs whose order alternates{inputs}. \
+             Wall time and peak RSS (`ru_maxrss`): the medians; ratio: the median over the pairs \
+             of brkalloc's ÷ glibc's. Library: `{}`; `{}`.\n",
+            p.runs, p.library, p.command
+        );
+        let _ = writeln!(
+            out,
+            "| program | what it does | wall, glibc | wall, brkalloc | ratio | peak RSS, glibc \
+             | peak RSS, brkalloc | ratio |\n|---|---|---|---|---|---|---|---|"
+        );
+        let row = |out: &mut String, q: &crate::programs::Program| {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.3} s | {:.3} s | {} | {} | {} | {} |{}",
+                q.name,
+                q.note,
+                q.glibc.median_wall_s,
+                q.brkalloc.median_wall_s,
+                q.wall_ratio.map_or("n/a".into(), times),
+                mib(q.glibc.median_maxrss_kib),
+                mib(q.brkalloc.median_maxrss_kib),
+                q.maxrss_ratio.map_or("n/a".into(), times),
+                if q.problems.is_empty() { "" } else { " ⚠" },
+            );
+        };
+        for q in p.programs.iter().filter(|q| !q.threads) {
+            row(out, q);
+        }
+        out.push('\n');
+        let threads: Vec<_> = p.programs.iter().filter(|q| q.threads).collect();
+        if !threads.is_empty() {
+            let _ = writeln!(
+                out,
+                "#### 8 threads × 10⁶ operations, frees across threads (lower is better)\n"
+            );
+            let _ = writeln!(
+                out,
+                "| program | what it does | wall, glibc | wall, brkalloc | ratio | peak RSS, \
+                 glibc | peak RSS, brkalloc | ratio |\n|---|---|---|---|---|---|---|---|"
+            );
+            for q in &threads {
+                row(out, q);
+            }
+            for q in &threads {
+                if let Some(c) = &q.brkalloc.cross_thread_frees {
+                    let mut c = c.clone();
+                    c.sort_unstable();
+                    let _ = writeln!(
+                        out,
+                        "\nFrees that crossed threads under brkalloc, per run: {} to {}.",
+                        c.first().map_or(0, |x| *x),
+                        c.last().map_or(0, |x| *x)
+                    );
+                }
+            }
+            out.push('\n');
+        }
+        for q in &p.programs {
+            for problem in &q.problems {
+                let _ = writeln!(out, "⚠ {problem}\n");
+            }
+        }
     }
 
     /// Workloads and allocators of a platform, in the order measured.
@@ -453,7 +472,7 @@ impl Report {
             Self::axes(&rows, |r| (r.workload.as_str(), r.allocator.as_str()));
         let _ = writeln!(
             out,
-            "### Throughput, {platform} (operations per µs; higher is better)\n"
+            "#### Throughput, {platform} (operations per µs; higher is better)\n"
         );
         header(out, "allocator", &workloads);
         for a in &allocators {
@@ -501,7 +520,7 @@ impl Report {
             Self::axes(&rows, |r| (r.workload.as_str(), r.allocator.as_str()));
         let _ = writeln!(
             out,
-            "### Memory efficiency, {platform} (peak live data ÷ heap extent; higher is better)\n"
+            "#### Memory efficiency, {platform} (peak live data ÷ heap extent; higher is better)\n"
         );
         let mut columns = workloads.clone();
         columns.push("trace average");
@@ -553,7 +572,7 @@ impl Report {
             Self::axes(&rows, |r| (r.workload.as_str(), r.allocator.as_str()));
         let _ = writeln!(
             out,
-            "### Memory grown, wasm32 (peak live data ÷ 64 KiB pages grown; higher is better)\n"
+            "#### Memory grown, wasm32 (peak live data ÷ 64 KiB pages grown; higher is better)\n"
         );
         header(out, "allocator", &workloads);
         for a in &allocators {
@@ -584,7 +603,7 @@ impl Report {
         }
         let _ = writeln!(
             out,
-            "### Code size, wasm32 (bytes of the minimal module; lower is better)\n"
+            "#### Code size, wasm32 (bytes of the minimal module; lower is better)\n"
         );
         let _ = writeln!(out, "| allocator | rustc + linker | after wasm-opt -Oz | over no allocator |\n|---|---|---|---|");
         for s in &self.code_size {
@@ -611,7 +630,7 @@ impl Report {
         lives.dedup();
         let _ = writeln!(
             out,
-            "### Scaling (ns per free or malloc at steady state, by live blocks; lower is better)\n"
+            "#### Scaling (ns per free or malloc at steady state, by live blocks; lower is better)\n"
         );
         let mut columns: Vec<String> = lives.iter().map(|l| format!("{l} live")).collect();
         columns.push("slowest ÷ fastest".into());
@@ -693,6 +712,20 @@ fn percent_cell(value: Option<f64>, ratio: Option<f64>) -> String {
 
 fn kib(bytes: f64) -> String {
     format!("{:.0} KiB", bytes / 1024.0)
+}
+
+fn mib(kib: f64) -> String {
+    format!("{:.1} MiB", kib / 1024.0)
+}
+
+/// Seconds as "1 min 20 s" or "42 s".
+fn duration(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    if s >= 60 {
+        format!("about {} min {} s", s / 60, s % 60)
+    } else {
+        format!("about {s} s")
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The minimal modules: the allocator's name in the table, and the package.
 pub const MODULES: [(&str, &str); 5] = [
@@ -26,7 +26,7 @@ const FEATURES: [&str; 6] = [
 ];
 
 /// One module's size.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModuleSize {
     /// The allocator in it.

@@ -1220,6 +1220,44 @@ fn one_segment_too_many_is_refused_and_changes_nothing() {
     assert_sound(&heap);
 }
 
+/// The same on a heap that never gives memory back (`GrowOnlyConfig`, the WebAssembly
+/// configuration): the refused region stays with the break, past the heap's end, instead of
+/// going back, so that no code to move the break down is needed; the heap is as it was,
+/// stranded, and passes `check()`.
+#[test]
+fn one_segment_too_many_on_a_grow_only_heap_keeps_the_region_with_the_break() {
+    const PAGE: usize = 256;
+    let mut arena = Arena::new(4 * PAGE * (MAX_SEGMENTS + 4));
+    let brk = PagedBreak::new(FakePages::<PAGE>::new(arena.buffer()));
+    let mut heap = Heap::new(brk, brkalloc::GrowOnlyConfig);
+    for i in 0..MAX_SEGMENTS {
+        heap.backend().memory().grow_foreign(1).unwrap();
+        let p = alloc(&mut heap, PAGE / 2);
+        fill(p, PAGE / 2, i as u8);
+    }
+    heap.check().unwrap();
+    let blocks: Vec<BlockInfo> = heap.blocks().collect();
+    let brk = heap.brk();
+    heap.backend().memory().grow_foreign(1).unwrap();
+    assert!(matches!(
+        heap.alloc(PAGE / 2),
+        Err(AllocError::OutOfMemory { .. })
+    ));
+    assert_eq!(heap.blocks().collect::<Vec<_>>(), blocks);
+    assert_eq!(heap.brk(), brk, "the heap ends where it did");
+    assert!(
+        heap.backend().current().addr() > brk,
+        "the region stays with the break"
+    );
+    let stats = heap.stats();
+    assert!(stats.stranded && stats.segments == MAX_SEGMENTS);
+    heap.check().unwrap();
+    assert!(
+        heap.alloc(PAGE / 2).is_err(),
+        "a stranded heap does not grow"
+    );
+}
+
 /// An alignment larger than any the heap serves is an alignment error, not a size error.
 #[test]
 fn an_alignment_past_max_size_is_refused_as_an_alignment() {

@@ -595,9 +595,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// back instead and the heap is *stranded*: it no longer grows.
     pub(super) fn claim_region(&mut self, p: *mut u8, bytes: usize) {
         if !self.tail.is_null() && !self.segments.has_room() {
-            if self.lower_break(bytes) {
-                self.stranded = true;
-            }
+            self.strand(bytes);
             return;
         }
         let pad = p.addr().wrapping_neg() & (ALIGN - 1);
@@ -659,6 +657,18 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         }
     }
 
+    /// Stops the heap growing once its memory lies in [`MAX_SEGMENTS`](super::MAX_SEGMENTS)
+    /// segments and the break handed out `bytes` more in yet another region: those bytes go
+    /// back through the break, and the heap is *stranded*. A heap that never gives memory back
+    /// ([`Config::give_back`] `false`, as on WebAssembly, whose memory cannot shrink) leaves
+    /// them with the break instead, so that the code that moves the break down is not in its
+    /// module; the backend's break then stays past the heap's end, which a stranded heap allows.
+    fn strand(&mut self, bytes: usize) {
+        if !self.config.give_back() || self.lower_break(bytes) {
+            self.stranded = true;
+        }
+    }
+
     /// Moves the break up and writes a new block of `need` bytes at the old break (after a free
     /// lead gap block when `align` needs one), linked to the end of the chain.
     pub(super) fn append(&mut self, need: usize, align: usize) -> Result<NonNull<u8>, BreakError> {
@@ -711,9 +721,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         let at_new_segment = p.wrapping_add(pad) != self.end || self.tail.is_null();
         if at_new_segment && !self.tail.is_null() && !self.segments.has_room() {
             // One segment too many: the bytes go back, and the heap stops growing.
-            if self.lower_break(total) {
-                self.stranded = true;
-            }
+            self.strand(total);
             return Err(oom);
         }
         // SAFETY: the break just handed us `total` bytes at `p` (the `Break` contract); the

@@ -26,8 +26,9 @@
 //!   thread that only its thread touches) and fork-safe (the lock is held
 //!   across `fork` by `pthread_atfork` handlers, so a child never inherits a heap that another
 //!   thread was halfway through changing).
-//! - It never allocates on its own behalf: it is `no_std` (Rust's allocator is not even linked
-//!   in), and its messages are formatted on the stack.
+//! - It never calls an allocator on its own behalf: it is `no_std` (Rust's allocator is not
+//!   even linked in), and its messages are formatted on the stack. The only memory it takes for
+//!   itself is each thread's cache, a block of its own heap (`cache.rs`).
 //! - `free`, `realloc` and `malloc_usable_size` trust that a pointer is one `malloc` returned
 //!   and has not been freed, as glibc's do. They stop the process, with a message, on a pointer
 //!   outside the heap; anything subtler (a double free, an interior pointer, a header written

@@ -282,7 +282,11 @@ fn a_next_into_the_gap_between_segments_is_caught_on_fake_pages() {
 fn with_boundary_tags_next_is_derived_and_a_size_into_the_gap_is_caught() {
     let mut arena = Arena::new(8 * 1024);
     let brk = PagedBreak::new(FakePages::<1024>::new(arena.buffer()));
-    let mut heap = Heap::new(brk, SegregatedConfig);
+    let tags = Options {
+        derive: true,
+        ..Options::with_policy(Policy::Segregated)
+    };
+    let mut heap = Heap::new(brk, tags);
     let a = heap.alloc(64).unwrap();
     let _after_a = heap.alloc(64).unwrap();
     heap.backend().memory().grow_foreign(2).unwrap();

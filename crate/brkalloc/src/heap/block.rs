@@ -19,8 +19,8 @@
 //!   (this block is the first of a segment: the block before it in the chain is not adjacent).
 //! - `next` is the header of the following block, or null for the last block. Within a segment
 //!   `next` is always the header right after this block's data; across segments it jumps.
-//! - With *boundary tags* ([`Config::stores_next`](super::Config::stores_next) `false`, as in
-//!   the compiled configurations), the heap never writes or reads `next`: it is always where
+//! - With *boundary tags* ([`Config::stores_next`](super::Config::stores_next) `false`, as with
+//!   [`Options::derive`](super::Options::derive)), the heap never writes or reads `next`: it is always where
 //!   the size says (the header right after the data), and where the chain jumps between
 //!   segments the segment table holds the link. The word stays in the header, unused, so that
 //!   data stays aligned to [`ALIGN`]; the heap's walks report the `next` they derive.

@@ -189,9 +189,9 @@ pub struct GrowOnlyConfig;
 ///
 /// `next` stays stored here because deriving it was measured and did not pay: on the
 /// benchmark's workloads the heap executed within 1 % of the same instructions either way
-/// (callgrind, with the same cache and branch misses simulated), yet the derived chain ran 10
-/// to 20 % slower on the random workload, natively and on wasm32. Boundary tags remain a
-/// choice ([`Options::derive`], or a configuration whose [`Config::stores_next`] is `false`).
+/// (callgrind, with the same cache and branch misses simulated), and the wall times showed no
+/// gain. Boundary tags remain a choice ([`Options::derive`], or a configuration whose
+/// [`Config::stores_next`] is `false`).
 macro_rules! segregated_config {
     ($name:ident, give_back: $give_back:expr) => {
         impl Config for $name {

@@ -237,19 +237,6 @@ impl Block {
         unsafe { self.data().add(self.size()) }
     }
 
-    /// Whether `next` is the block right after this one in memory (same segment).
-    ///
-    /// # Safety
-    ///
-    /// `self` is a live header.
-    pub(crate) unsafe fn next_is_adjacent(self) -> bool {
-        // SAFETY: the caller guarantees a live header.
-        unsafe {
-            let next = self.next();
-            !next.is_null() && next.0.cast::<u8>() == self.end()
-        }
-    }
-
     /// Writes the footer (the last word of the data) of a free block.
     ///
     /// # Safety

@@ -101,21 +101,8 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     #[inline(always)]
     pub(super) unsafe fn adjacent_after(&self, b: Block) -> Option<Block> {
         // SAFETY: the caller guarantees a live header.
-        unsafe {
-            if self.config.stores_next() {
-                return if b.next_is_adjacent() {
-                    Some(b.next())
-                } else {
-                    None
-                };
-            }
-            let end = b.end();
-            if end == self.end || self.segments.after(end.addr()).is_some() {
-                None
-            } else {
-                Some(Block(end.cast()))
-            }
-        }
+        let (next, end) = unsafe { (self.next_of(b), b.end()) };
+        (!next.is_null() && next.0.cast::<u8>() == end).then_some(next)
     }
 
     /// Files a free block on its size-class list (segregated policy only), unless it is the

@@ -53,7 +53,7 @@ use core::ffi::{c_int, c_void};
 use core::mem::size_of;
 use core::ptr::{self, NonNull};
 
-use brkalloc::{BrkAlloc, Heap, ReallocError, SegregatedConfig, ALIGN, MIN_DATA};
+use brkalloc::{BrkAlloc, Heap, ReallocError, SegregatedConfig, ALIGN};
 
 use backend::ReserveBreak;
 use checked::Call;
@@ -117,13 +117,8 @@ unsafe fn serve<R>(call: Call, op: impl FnOnce(&mut MallocHeap, Settings) -> R) 
 #[inline]
 fn allocate(size: usize, align: usize, call: Call) -> *mut c_void {
     if align <= ALIGN && size <= cache::MAX_CACHED && !settings::get().any() {
-        // The data size the heap would give this request: a block of exactly that size.
-        let need = if size <= MIN_DATA {
-            MIN_DATA
-        } else {
-            (size + ALIGN - 1) & !(ALIGN - 1)
-        };
-        if let Some(p) = cache::take(need) {
+        // A block of exactly the data size the heap would give this request.
+        if let Some(p) = brkalloc::heap::data_size(size).and_then(cache::take) {
             return p.as_ptr().cast();
         }
     }

@@ -608,9 +608,20 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
 }
 
 /// The data size a request for `size` bytes gets: rounded up to [`ALIGN`], at least
-/// [`MIN_DATA`]. `None` when it is too large to serve.
+/// [`MIN_DATA`]. `None` when it is too large to serve. What a layer in front of the heap (a
+/// cache of blocks by size, a model of the heap) uses to know the size of the block a request
+/// will get.
+///
+/// ```
+/// use brkalloc::heap::data_size;
+/// use brkalloc::{ALIGN, MIN_DATA, MAX_SIZE};
+///
+/// assert_eq!(data_size(0), Some(MIN_DATA));
+/// assert_eq!(data_size(MIN_DATA + 1), Some(MIN_DATA + ALIGN));
+/// assert_eq!(data_size(MAX_SIZE + 1), None);
+/// ```
 #[inline]
-pub(crate) fn data_size(size: usize) -> Option<usize> {
+pub fn data_size(size: usize) -> Option<usize> {
     if size > MAX_SIZE {
         None
     } else if size <= MIN_DATA {

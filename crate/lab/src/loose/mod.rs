@@ -36,9 +36,8 @@ pub use memory::{Fault, Memory};
 
 use alloc::vec::Vec;
 
-use brkalloc::{
-    BlockInfo, Break, Event, Observer, Options, Policy, ALIGN, HEADER_SIZE, MAX_SIZE, MIN_DATA,
-};
+use brkalloc::heap::data_size;
+use brkalloc::{BlockInfo, Break, Event, Observer, Options, Policy, ALIGN, HEADER_SIZE, MIN_DATA};
 
 use crate::Recorder;
 
@@ -98,17 +97,6 @@ fn class_at_least(size: usize) -> Option<(usize, usize)> {
     let f = usize::BITS - 1 - size.leading_zeros();
     let rounded = size.checked_add((1usize << (f - SL_BITS)) - 1)?;
     Some(class_of(rounded))
-}
-
-/// The data size a request for `size` bytes gets, as the heap rounds it.
-fn data_size(size: usize) -> Option<usize> {
-    if size > MAX_SIZE {
-        None
-    } else if size <= MIN_DATA {
-        Some(MIN_DATA)
-    } else {
-        Some((size + ALIGN - 1) & !(ALIGN - 1))
-    }
 }
 
 /// How an operation of a [`LooseHeap`] can end other than with its result.

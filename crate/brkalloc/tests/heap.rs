@@ -1172,26 +1172,42 @@ fn sizes_up_to_max_size_are_asked_of_the_break_and_larger_ones_are_too_large() {
     }
 }
 
+/// The fake page size of the segment-table tests below.
+const SMALL_PAGE: usize = 256;
+/// Bytes of arena those tests need: room for `MAX_SEGMENTS` blocks, the foreign pages between
+/// them, and more.
+const SEGMENTS_ARENA: usize = 4 * SMALL_PAGE * (MAX_SEGMENTS + 4);
+
+/// A heap over fake pages whose memory lies in exactly `MAX_SEGMENTS` segments: another
+/// allocator takes a page between every two of its blocks. Block `i` holds `SMALL_PAGE / 2` bytes
+/// of `i`.
+fn heap_in_max_segments<C: Config>(
+    arena: &mut Arena,
+    config: C,
+) -> Heap<PagedBreak<FakePages<'_, SMALL_PAGE>>, C> {
+    let brk = PagedBreak::new(FakePages::<SMALL_PAGE>::new(arena.buffer()));
+    let mut heap = Heap::new(brk, config);
+    for i in 0..MAX_SEGMENTS {
+        // Another allocator takes a page between every two of ours.
+        heap.backend().memory().grow_foreign(1).unwrap();
+        let p = alloc(&mut heap, SMALL_PAGE / 2);
+        fill(p, SMALL_PAGE / 2, i as u8);
+        assert_eq!(heap.stats().segments, i + 1);
+    }
+    heap
+}
+
 /// The segment table is fixed: once the heap's memory lies in `MAX_SEGMENTS` runs, a break
 /// that jumps again is refused as out of memory, the new region goes back, the heap is left as
 /// it was (and still passes `check()`), and it grows no more until `reset`.
 #[test]
 fn one_segment_too_many_is_refused_and_changes_nothing() {
-    const PAGE: usize = 256;
-    let mut arena = Arena::new(4 * PAGE * (MAX_SEGMENTS + 4));
-    let brk = PagedBreak::new(FakePages::<PAGE>::new(arena.buffer()));
-    let mut heap = Heap::new(brk, Options::DEFAULT);
-    for i in 0..MAX_SEGMENTS {
-        // Another allocator takes a page between every two of ours.
-        heap.backend().memory().grow_foreign(1).unwrap();
-        let p = alloc(&mut heap, PAGE / 2);
-        fill(p, PAGE / 2, i as u8);
-        assert_eq!(heap.stats().segments, i + 1);
-    }
+    let mut arena = Arena::new(SEGMENTS_ARENA);
+    let mut heap = heap_in_max_segments(&mut arena, Options::DEFAULT);
     assert_sound(&heap);
     let before = state(&heap);
     heap.backend().memory().grow_foreign(1).unwrap();
-    match heap.alloc(PAGE / 2) {
+    match heap.alloc(SMALL_PAGE / 2) {
         Err(AllocError::OutOfMemory { .. }) => {}
         other => panic!("a 33rd segment gave {other:?}"),
     }
@@ -1204,7 +1220,7 @@ fn one_segment_too_many_is_refused_and_changes_nothing() {
     assert!(stats.stranded && stats.segments == MAX_SEGMENTS);
     heap.check().unwrap();
     assert!(
-        heap.alloc(PAGE / 2).is_err(),
+        heap.alloc(SMALL_PAGE / 2).is_err(),
         "a stranded heap does not grow"
     );
     // Room inside the heap still serves.
@@ -1226,21 +1242,14 @@ fn one_segment_too_many_is_refused_and_changes_nothing() {
 /// stranded, and passes `check()`.
 #[test]
 fn one_segment_too_many_on_a_grow_only_heap_keeps_the_region_with_the_break() {
-    const PAGE: usize = 256;
-    let mut arena = Arena::new(4 * PAGE * (MAX_SEGMENTS + 4));
-    let brk = PagedBreak::new(FakePages::<PAGE>::new(arena.buffer()));
-    let mut heap = Heap::new(brk, brkalloc::GrowOnlyConfig);
-    for i in 0..MAX_SEGMENTS {
-        heap.backend().memory().grow_foreign(1).unwrap();
-        let p = alloc(&mut heap, PAGE / 2);
-        fill(p, PAGE / 2, i as u8);
-    }
+    let mut arena = Arena::new(SEGMENTS_ARENA);
+    let mut heap = heap_in_max_segments(&mut arena, brkalloc::GrowOnlyConfig);
     heap.check().unwrap();
     let blocks: Vec<BlockInfo> = heap.blocks().collect();
     let brk = heap.brk();
     heap.backend().memory().grow_foreign(1).unwrap();
     assert!(matches!(
-        heap.alloc(PAGE / 2),
+        heap.alloc(SMALL_PAGE / 2),
         Err(AllocError::OutOfMemory { .. })
     ));
     assert_eq!(heap.blocks().collect::<Vec<_>>(), blocks);
@@ -1253,7 +1262,7 @@ fn one_segment_too_many_on_a_grow_only_heap_keeps_the_region_with_the_break() {
     assert!(stats.stranded && stats.segments == MAX_SEGMENTS);
     heap.check().unwrap();
     assert!(
-        heap.alloc(PAGE / 2).is_err(),
+        heap.alloc(SMALL_PAGE / 2).is_err(),
         "a stranded heap does not grow"
     );
 }

@@ -4,7 +4,7 @@
 //   node scripts/screenshot-corrupted.mjs [out.png]
 import { fileURLToPath } from "node:url";
 
-import { launch, openPlayground } from "../tests/support/browser.mjs";
+import { launch, openPlayground, screenshotToDiagram } from "../tests/support/browser.mjs";
 import { serve } from "../tests/support/server.mjs";
 
 const out = process.argv[2] ?? fileURLToPath(new URL("../docs/corrupted.png", import.meta.url));
@@ -17,14 +17,7 @@ try {
   const b = await page.getAttribute("#diagram .block[data-corrupt]", "data-address");
   await page.hover(`#diagram .block[data-address="${b}"]`);
   // From the lesson and the narration down to the diagram's end, the bytes panel beside them.
-  const scroll = await page.evaluate(() => scrollY);
-  const top = await page.locator(".narration").boundingBox();
-  const bottom = await page.locator(".diagram-card").boundingBox();
-  await page.screenshot({
-    path: out,
-    fullPage: true,
-    clip: { x: 0, y: scroll + top.y - 12, width: 1280, height: bottom.y + bottom.height - top.y + 24 },
-  });
+  await screenshotToDiagram(page, await page.locator(".narration").boundingBox(), out);
   console.log(`wrote ${out}`);
 } finally {
   await browser.close();

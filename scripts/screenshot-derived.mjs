@@ -5,7 +5,7 @@
 //   node scripts/screenshot-derived.mjs [out.png]
 import { fileURLToPath } from "node:url";
 
-import { launch, openPlayground } from "../tests/support/browser.mjs";
+import { launch, openPlayground, screenshotToDiagram } from "../tests/support/browser.mjs";
 import { serve } from "../tests/support/server.mjs";
 
 const out = process.argv[2] ?? fileURLToPath(new URL("../docs/derived.png", import.meta.url));
@@ -21,16 +21,9 @@ try {
   await page.hover(`#diagram .block[data-address="${a}"]`);
   // From the narration (or the stats beside it, if higher) down to the diagram's end, the
   // stats and the bytes panel beside them.
-  const scroll = await page.evaluate(() => scrollY);
   const narration = await page.locator(".narration").boundingBox();
   const stats = await page.locator("section[aria-labelledby=stats-title]").boundingBox();
-  const top = narration.y <= stats.y ? narration : stats;
-  const bottom = await page.locator(".diagram-card").boundingBox();
-  await page.screenshot({
-    path: out,
-    fullPage: true,
-    clip: { x: 0, y: scroll + top.y - 12, width: 1280, height: bottom.y + bottom.height - top.y + 24 },
-  });
+  await screenshotToDiagram(page, narration.y <= stats.y ? narration : stats, out);
   console.log(`wrote ${out}`);
 } finally {
   await browser.close();

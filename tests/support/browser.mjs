@@ -25,6 +25,20 @@ export function launch() {
  * "no-preference": blocks then land where they go at once, so that a test reading positions
  * right after an operation reads where things are, not where an animation has them.
  */
+/**
+ * Saves to `out` the page from the box `top` (12 px above it) down to the end of the diagram's
+ * card (24 px below), across the page's 1280 px: how the pictures in docs/ are cut.
+ */
+export async function screenshotToDiagram(page, top, out) {
+  const scroll = await page.evaluate(() => scrollY);
+  const bottom = await page.locator(".diagram-card").boundingBox();
+  await page.screenshot({
+    path: out,
+    fullPage: true,
+    clip: { x: 0, y: scroll + top.y - 12, width: 1280, height: bottom.y + bottom.height - top.y + 24 },
+  });
+}
+
 export async function openPlayground(browser, url, query = "", viewport = { width: 1440, height: 1000 }, options = {}) {
   const context = await browser.newContext({
     viewport,

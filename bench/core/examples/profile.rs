@@ -5,12 +5,13 @@
 //! perf record -g bench/target/release/examples/profile segregated trace-coalesce 200
 //! ```
 //!
-//! Allocators: first-fit, next-fit, best-fit, worst-fit, segregated, dlmalloc, talc, and the
+//! Allocators: first-fit, next-fit, best-fit, worst-fit, segregated, grow-only (the segregated
+//! policy whose break only rises, as on WebAssembly), dlmalloc, talc, and the
 //! segregated policy through run-time `Options` (segregated-options), without trimming
 //! (segregated-no-trim) or without splitting (segregated-no-split), and segregated-events, which
 //! counts what the heap did per operation.
 //! Workloads: random, random+realloc, trace-random, trace-small-large, trace-grow,
-//! trace-coalesce, scaling-N (N live blocks, then free+malloc pairs), lifo-N (N blocks, then
+//! trace-coalesce, stack (100 rounds of the benchmark's stack workload per rep), scaling-N (N live blocks, then free+malloc pairs), lifo-N (N blocks, then
 //! freed in the reverse order of their allocation, the way a stack unwinds).
 
 use std::time::Instant;
@@ -20,7 +21,7 @@ use bench_core::rng::Rng;
 use bench_core::workload::{self, encode, Slot, Tally, OP_ALLOC, OP_FREE, OP_REALLOC};
 use bench_core::BenchAlloc;
 use brkalloc::brk::FakePages;
-use brkalloc::{Event, Observer, Options, Policy, SegregatedConfig};
+use brkalloc::{Event, GrowOnlyConfig, Observer, Options, Policy, SegregatedConfig};
 use brkalloc_lab::trace::{generate, Kind, Op};
 use talc::DefaultBinning;
 
@@ -109,6 +110,14 @@ fn run<A: BenchAlloc>(mut a: A, workload: &str, reps: usize) -> (A, Tally) {
                             &mut a, &mut slots, &mut len, 100_000, realloc, &mut rng, &mut t,
                         );
                     }
+                    (None, "stack") => workload::stack(
+                        &mut a,
+                        &mut slots,
+                        &mut len,
+                        100,
+                        &mut Rng::new(SEED),
+                        &mut t,
+                    ),
                     _ => panic!("unknown workload {workload}"),
                 }
                 workload::release_ids(&mut a, &mut slots, &mut t);
@@ -154,6 +163,8 @@ fn main() {
             workload,
             reps,
         )),
+        // WebAssembly's configuration: the break only ever rises.
+        "grow-only" => drop(run(Brkalloc::new(pages(), GrowOnlyConfig), workload, reps)),
         // The segregated policy through run-time options, and with one option off.
         "segregated-options" => drop(run(Brkalloc::new(pages(), segregated), workload, reps)),
         "segregated-no-trim" => {

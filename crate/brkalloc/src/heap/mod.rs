@@ -291,8 +291,9 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     ///
     /// When the end of the heap becomes free, it stays free and ready for reuse (the next
     /// allocation takes or extends it) until it exceeds [`TRIM_THRESHOLD`] bytes; then it is
-    /// cut down to the smallest block and the rest goes back through the break. When the
-    /// freed block was the heap's only one, all of it goes back.
+    /// cut down to the smallest block and the rest goes back through the break. That holds
+    /// when the freed block was the heap's only one, too: the heap keeps it, free, for the
+    /// next allocation.
     ///
     /// # Safety
     ///

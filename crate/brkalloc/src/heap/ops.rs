@@ -383,9 +383,12 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                         prev = Block::NULL;
                     }
                 }
-                if walk || run == self.head || !prev.is_null() {
+                if walk || !prev.is_null() || (run == self.head && run != self.tail) {
                     self.release(run, prev, walk);
                 } else if run == self.tail {
+                    // Also when it is the heap's only block: a heap that was just emptied
+                    // usually fills again, and giving its memory back costs a system call now
+                    // and another when it does.
                     self.trim_top();
                 }
             }

@@ -245,10 +245,32 @@ fn unchecked_free_keeps_a_small_free_end_and_extends_it() {
     // The checked free walks, so it always gives the end of the heap back.
     heap.free(d.as_ptr()).unwrap();
     assert_eq!(heap.blocks().count(), 1);
-    // SAFETY: `a` is live; it is the only block, so all of the heap goes back.
+    let top = heap.brk();
+    // SAFETY: `a` is live. It is the only block, and small: the heap keeps it, free.
     unsafe { heap.free_unchecked(a) };
-    assert_eq!(heap.blocks().count(), 0);
+    assert_eq!(heap.brk(), top, "an emptied small heap keeps its memory");
+    let only = heap.blocks().collect::<Vec<_>>();
+    assert_eq!(only.len(), 1);
+    assert!(only[0].free && only[0].data == a.as_ptr().addr());
     heap.check().unwrap();
+    // The next allocation reuses it, without moving the break.
+    let e = heap.alloc(32).unwrap();
+    assert_eq!((e, heap.brk()), (a, top));
+    heap.check().unwrap();
+}
+
+#[test]
+fn unchecked_free_of_a_large_only_block_gives_all_but_the_smallest_block_back() {
+    let mut buf = vec![MaybeUninit::new(0u8); TRIM_THRESHOLD * 3];
+    let mut heap = Heap::new(ArenaBreak::new(&mut buf), SegregatedConfig);
+    let a = heap.alloc(2 * TRIM_THRESHOLD).unwrap();
+    // SAFETY: `a` is live, and the heap's only block.
+    unsafe { heap.free_unchecked(a) };
+    heap.check().unwrap();
+    let only = heap.blocks().collect::<Vec<_>>();
+    assert_eq!(only.len(), 1);
+    assert_eq!((only[0].free, only[0].size), (true, MIN_DATA));
+    assert_eq!(heap.brk(), only[0].data + MIN_DATA);
 }
 
 #[test]

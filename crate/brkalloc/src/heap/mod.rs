@@ -594,9 +594,6 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             // `align` after a lead gap of `gap` bytes.
             return Ok(unsafe { self.take(b, need, gap) });
         }
-        if self.config.small_code() && align <= ALIGN {
-            return self.grow_top(need);
-        }
         self.append(need, align)
     }
 }

@@ -737,7 +737,11 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
 
     /// Moves the break up and writes a new block of `need` bytes at the old break (after a free
     /// lead gap block when `align` needs one), linked to the end of the chain.
+    /// With [`Config::small_code`], data aligned to [`ALIGN`] takes [`grow_top`](Heap::grow_top).
     pub(super) fn append(&mut self, need: usize, align: usize) -> Result<NonNull<u8>, BreakError> {
+        if self.config.small_code() && align <= ALIGN {
+            return self.grow_top(need);
+        }
         let oom = BreakError::OutOfMemory {
             requested: need.saturating_add(HEADER_SIZE),
         };

@@ -627,7 +627,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
 /// assert_eq!(data_size(MIN_DATA + 1), Some(MIN_DATA + ALIGN));
 /// assert_eq!(data_size(MAX_SIZE + 1), None);
 /// ```
-#[inline]
+#[inline(always)]
 pub fn data_size(size: usize) -> Option<usize> {
     if size > MAX_SIZE {
         None

@@ -15,6 +15,7 @@ use brkalloc::{
     ArenaBreak, Config, GrowOnlyConfig, Heap, Options, PagedBreak, Policy, SegregatedConfig,
 };
 use proptest::prelude::*;
+use std::alloc::Layout;
 use support::{option_sets, run_model, run_model_with, seeded_ops, Arena, Checks, Rng};
 
 /// Runs `ops` on an arena heap of `len` bytes, for every option set of `policy`.
@@ -236,6 +237,150 @@ fn miri_model_small() {
     // The WebAssembly configuration, whose break never moves down.
     let ops = seeded_ops(200, 100, 2048, 64);
     paged_run(GrowOnlyConfig, &ops, 200, "grow-only");
+}
+
+/// `GrowOnlyConfig` with the usual growth path instead of the small one
+/// ([`Config::small_code`] `false`): the heap the small path must build.
+#[derive(Clone, Copy, Debug)]
+struct GrowOnlyUsualCode;
+
+impl Config for GrowOnlyUsualCode {
+    fn policy(&self) -> Policy {
+        GrowOnlyConfig.policy()
+    }
+    fn split(&self) -> bool {
+        GrowOnlyConfig.split()
+    }
+    fn coalesce(&self) -> bool {
+        GrowOnlyConfig.coalesce()
+    }
+    fn trim(&self) -> bool {
+        GrowOnlyConfig.trim()
+    }
+    fn give_back(&self) -> bool {
+        GrowOnlyConfig.give_back()
+    }
+    fn small_code(&self) -> bool {
+        false
+    }
+}
+
+/// The small growth path builds, block for block, the heap the usual one builds: the same
+/// random allocations, frees and reallocations (through the unchecked methods a
+/// `GlobalAlloc` uses, and the checked ones) give the same blocks at the same offsets. With
+/// another allocator growing the fake wasm memory now and then (odd seeds), the heaps may
+/// differ where the break jumped while the top was being extended (the small path goes on to
+/// extend the new segment's free block, the usual one appends after it), so there both must
+/// only pass `check()`, as they do after every step.
+#[test]
+fn small_code_builds_the_heap_the_usual_path_builds() {
+    let steps = if cfg!(miri) { 150 } else { 3000 };
+    for seed in 0..if cfg!(miri) { 1 } else { 8 } {
+        let mut small_buffer = Arena::new(4 << 20);
+        let mut usual_buffer = Arena::new(4 << 20);
+        let (small_base, usual_base) = (small_buffer.base(), usual_buffer.base());
+        let mut small = Heap::new(
+            PagedBreak::new(FakePages::<PAGE>::new(small_buffer.buffer())),
+            GrowOnlyConfig,
+        );
+        let mut usual = Heap::new(
+            PagedBreak::new(FakePages::<PAGE>::new(usual_buffer.buffer())),
+            GrowOnlyUsualCode,
+        );
+        let mut rng = Rng::new(seed);
+        let mut live: Vec<(std::ptr::NonNull<u8>, std::ptr::NonNull<u8>, Layout)> = Vec::new();
+        let foreign = seed % 2 == 1;
+        for step in 0..steps {
+            if foreign && rng.chance(10) {
+                let pages = 1 + rng.upto(2);
+                let a = small.backend().memory().grow_foreign(pages);
+                let b = usual.backend().memory().grow_foreign(pages);
+                assert_eq!(a.is_some(), b.is_some());
+            }
+            let roll = rng.upto(10);
+            if live.is_empty() || roll < 5 {
+                let size = support::random_size(&mut rng, 3000);
+                let align = if rng.chance(8) { 64 } else { 8 };
+                let layout = Layout::from_size_align(size.max(1), align).unwrap();
+                let (a, b) = if rng.chance(2) {
+                    (
+                        small.try_alloc_layout(layout),
+                        usual.try_alloc_layout(layout),
+                    )
+                } else {
+                    let a = small.alloc_layout(layout).ok();
+                    (a, usual.alloc_layout(layout).ok())
+                };
+                if a.is_some() != b.is_some() {
+                    // Only heaps that differ can differ in what they can serve.
+                    assert!(
+                        foreign,
+                        "seed {seed} step {step}: one heap served, one refused"
+                    );
+                    break;
+                }
+                if let (Some(a), Some(b)) = (a, b) {
+                    live.push((a, b, layout));
+                }
+            } else if roll < 8 {
+                let (a, b, _) = live.swap_remove(rng.upto(live.len() - 1));
+                if rng.chance(2) {
+                    // SAFETY: `a` and `b` are live blocks of their heaps, freed once.
+                    unsafe {
+                        small.free_unchecked(a);
+                        usual.free_unchecked(b);
+                    }
+                } else {
+                    small.free(a.as_ptr()).unwrap();
+                    usual.free(b.as_ptr()).unwrap();
+                }
+            } else {
+                let i = rng.upto(live.len() - 1);
+                let (a, b, layout) = live[i];
+                let new_size = support::random_size(&mut rng, 3000).max(1);
+                // SAFETY: `a` and `b` are live blocks of their heaps, aligned to `layout`.
+                let (na, nb) = unsafe {
+                    (
+                        small.realloc_unchecked(a, layout, new_size),
+                        usual.realloc_unchecked(b, layout, new_size),
+                    )
+                };
+                if na.is_some() != nb.is_some() {
+                    assert!(
+                        foreign,
+                        "seed {seed} step {step}: one heap served, one refused"
+                    );
+                    break;
+                }
+                if let (Some(na), Some(nb)) = (na, nb) {
+                    let layout = Layout::from_size_align(new_size, layout.align()).unwrap();
+                    live[i] = (na, nb, layout);
+                }
+            }
+            small
+                .check()
+                .unwrap_or_else(|e| panic!("seed {seed} step {step}: {e}"));
+            usual
+                .check()
+                .unwrap_or_else(|e| panic!("seed {seed} step {step}: {e}"));
+            let offsets = |base: usize, blocks: brkalloc::heap::Blocks<'_>| {
+                blocks
+                    .map(|b| {
+                        let next = if b.next == 0 { 0 } else { b.next - base };
+                        (b.header - base, b.size, b.free, next)
+                    })
+                    .collect::<Vec<_>>()
+            };
+            if foreign {
+                continue;
+            }
+            assert_eq!(
+                offsets(small_base, small.blocks()),
+                offsets(usual_base, usual.blocks()),
+                "seed {seed} step {step}: the small path built another heap"
+            );
+        }
+    }
 }
 
 /// The model can fail: a heap holding a used block the model did not allocate is rejected.

@@ -100,7 +100,17 @@ pub struct Pages {
 ///   ([`BreakError::BelowStart`]) to go below the start of the current region.
 /// - `sbrk(0)` returns `current()` and changes nothing.
 /// - A failed call changes nothing.
+/// - When [`EXPOSED`](Break::EXPOSED) is `true`: for every byte it has handed out (and not
+///   taken back), `ptr::with_exposed_provenance_mut(address)` is a pointer that may read and
+///   write it.
 pub unsafe trait Break {
+    /// Whether the memory's addresses are all a pointer needs: every byte this break hands out
+    /// is reached by a pointer made from its address alone (with exposed provenance), as in
+    /// wasm's linear memory, which no Rust allocation owns. The heap then turns a caller's
+    /// pointer into its own by its address, with no look-up of the segment that holds it.
+    /// `false` unless a backend says otherwise.
+    const EXPOSED: bool = false;
+
     /// The current break, `sbrk(0)`.
     fn current(&self) -> *mut u8;
 

@@ -45,6 +45,8 @@ use core::mem::MaybeUninit;
 ///   of such a page, [`ptr_at`](PageMemory::ptr_at) returns a non-null pointer to that byte whose
 ///   provenance allows reading and writing all the bytes of the pages handed out from it, and it
 ///   returns the same address every time it is asked.
+/// - When [`EXPOSED`](PageMemory::EXPOSED) is `true`, a pointer made from such a byte's address
+///   by `ptr::with_exposed_provenance_mut` may do all that the pointer `ptr_at` returns may.
 pub unsafe trait PageMemory {
     /// Bytes in one page: 65,536 for WebAssembly.
     const PAGE_SIZE: usize;
@@ -66,6 +68,13 @@ pub unsafe trait PageMemory {
     /// `WasmPages` does in a memory with no pages), the growing `sbrk` leaves the pages it got
     /// and tries again from the memory's new end. `true` unless the memory says otherwise.
     const SHARED: bool = true;
+
+    /// Whether [`ptr_at`](PageMemory::ptr_at) makes its pointers from addresses alone (with
+    /// exposed provenance), so that `ptr::with_exposed_provenance_mut(address)` may read and
+    /// write any byte of a page handed out, as `ptr_at` of its offset may: what
+    /// [`Break::EXPOSED`] says of a [`PagedBreak`] over this memory. `false` unless the memory
+    /// says otherwise.
+    const EXPOSED: bool = false;
 }
 
 /// A byte-granular program break over a [`PageMemory`].
@@ -262,8 +271,11 @@ impl<M: PageMemory> PagedBreak<M> {
 // writable and never moved; the break stays within it. A growing call either extends the region
 // (returning the old break) or starts a new one at freshly grown pages, which lie above every
 // page grown before because the memory only grows at its end. Every check happens before a field
-// changes, so a failed call changes nothing, and moving below `start` is refused.
+// changes, so a failed call changes nothing, and moving below `start` is refused. Every byte
+// handed out lies in pages the memory grew, so `EXPOSED` holds when the memory's does.
 unsafe impl<M: PageMemory> Break for PagedBreak<M> {
+    const EXPOSED: bool = M::EXPOSED;
+
     fn current(&self) -> *mut u8 {
         self.memory.ptr_at(self.brk)
     }
@@ -423,12 +435,15 @@ pub struct WasmPages;
 // and gives each page to exactly one caller, returning the old size, or `usize::MAX` (mapped to
 // `None`) on failure. `grow` never hands out page 0, whose address is null.
 // Addresses in linear memory are plain integers: `ptr_at` turns one into a pointer with exposed
-// provenance (`with_exposed_provenance_mut`): no Rust allocation owns linear memory's pages.
+// provenance (`with_exposed_provenance_mut`): no Rust allocation owns linear memory's pages. So
+// a pointer made from an address the same way is the very pointer `ptr_at` makes (`EXPOSED`).
 #[cfg(target_arch = "wasm32")]
 unsafe impl PageMemory for WasmPages {
     const PAGE_SIZE: usize = 65536;
     /// Only a module built with threads (the `atomics` target feature) shares its memory.
     const SHARED: bool = cfg!(target_feature = "atomics");
+    /// `ptr_at` makes every pointer from its address.
+    const EXPOSED: bool = true;
 
     fn size_pages(&self) -> usize {
         core::arch::wasm32::memory_size::<0>()

@@ -602,9 +602,16 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
 impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// The block whose data a caller's pointer points to, reached through the heap's own
     /// pointer to that memory (see `Segments::ptr_to`): only the address of `ptr` is used.
+    /// With a backend whose pointers are addresses ([`Break::EXPOSED`]), the address alone
+    /// makes that pointer.
     #[inline(always)]
     fn block_of(&self, ptr: NonNull<u8>) -> Block {
-        Block::from_data(self.segments.ptr_to(ptr.as_ptr().addr()))
+        let addr = ptr.as_ptr().addr();
+        Block::from_data(if B::EXPOSED {
+            ptr::with_exposed_provenance_mut(addr)
+        } else {
+            self.segments.ptr_to(addr)
+        })
     }
 }
 
@@ -621,7 +628,7 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
 /// assert_eq!(data_size(MIN_DATA + 1), Some(MIN_DATA + ALIGN));
 /// assert_eq!(data_size(MAX_SIZE + 1), None);
 /// ```
-#[inline]
+#[inline(always)]
 pub fn data_size(size: usize) -> Option<usize> {
     if size > MAX_SIZE {
         None

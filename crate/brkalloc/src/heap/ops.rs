@@ -659,9 +659,92 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         }
     }
 
+    /// [`append`](Heap::append) for data aligned to [`ALIGN`], in less code
+    /// ([`Config::small_code`]): the break moves up until the top (a free last block) holds
+    /// `need` bytes, and the top is then taken like any free block. The heap comes out as
+    /// `append` leaves it: a free top is extended by the difference, else a block of `need`
+    /// bytes follows the last one, and where the break jumped (the first growth, or someone
+    /// else's memory after the heap's end) its new bytes start a segment
+    /// ([`claim_region`](Heap::claim_region)), whose free block is then used or extended.
+    /// One difference: when the break jumps while a free top is being extended, `append`
+    /// puts a new block after the new segment's free block, where this extends that block,
+    /// which keeps the segment in one piece.
+    ///
+    /// The caller found no listed block for `need`, and `need` is a data size (a multiple of
+    /// [`ALIGN`], at least [`MIN_DATA`]).
+    #[inline(never)]
+    pub(super) fn grow_top(&mut self, need: usize) -> Result<NonNull<u8>, BreakError> {
+        let oom = BreakError::OutOfMemory {
+            requested: need.saturating_add(HEADER_SIZE),
+        };
+        // Each round either returns or claims a region that ends at the break; a round after
+        // that finds the break at the heap's end (nothing else moves it during one operation),
+        // so the third round at the latest extends the top, which then holds `need` bytes.
+        for _ in 0..3 {
+            if self.stranded {
+                return Err(oom);
+            }
+            let t = self.tail;
+            // SAFETY: the tail is live when not null.
+            let top = if !t.is_null() && unsafe { t.is_free() } {
+                // SAFETY: as above.
+                unsafe { t.size() }
+            } else {
+                0
+            };
+            if top >= need {
+                // SAFETY: a free tail is a live free block, and holds `need` bytes.
+                return Ok(unsafe { self.take(t, need, 0) });
+            }
+            let cur = self.brk.current();
+            if !t.is_null() && cur == self.end {
+                // The break is at the heap's end: a free top grows by the difference, else a
+                // block of `need` bytes follows the last one.
+                let extra = if top > 0 {
+                    need - top
+                } else {
+                    HEADER_SIZE + need
+                };
+                let extra = isize::try_from(extra).map_err(|_| oom)?;
+                let p = self.brk.sbrk(extra)?;
+                let extra = extra as usize;
+                if p == self.end {
+                    self.end = p.wrapping_add(extra);
+                    // SAFETY: the break just handed out the `extra` bytes right after the
+                    // heap's last block `t`, which is live.
+                    unsafe {
+                        if top > 0 {
+                            t.set_size(need);
+                            return Ok(self.take(t, need, 0));
+                        }
+                        let b = self.new_header(p, need, 0, Block::NULL);
+                        self.link(t, b);
+                        self.tail = b;
+                        return Ok(NonNull::new_unchecked(b.data()));
+                    }
+                }
+                self.claim_region(p, extra);
+            } else {
+                // The break is elsewhere: its next bytes start a segment.
+                let pad = cur.addr().wrapping_neg() & (ALIGN - 1);
+                let total = (HEADER_SIZE + pad)
+                    .checked_add(need)
+                    .and_then(|t| isize::try_from(t).ok())
+                    .ok_or(oom)?;
+                let p = self.brk.sbrk(total)?;
+                self.claim_region(p, total as usize);
+            }
+        }
+        Err(oom)
+    }
+
     /// Moves the break up and writes a new block of `need` bytes at the old break (after a free
     /// lead gap block when `align` needs one), linked to the end of the chain.
+    /// With [`Config::small_code`], data aligned to [`ALIGN`] takes [`grow_top`](Heap::grow_top).
     pub(super) fn append(&mut self, need: usize, align: usize) -> Result<NonNull<u8>, BreakError> {
+        if self.config.small_code() && align <= ALIGN {
+            return self.grow_top(need);
+        }
         let oom = BreakError::OutOfMemory {
             requested: need.saturating_add(HEADER_SIZE),
         };

@@ -90,6 +90,18 @@ pub trait Config {
     fn stores_next(&self) -> bool {
         true
     }
+    /// Prefer less code to a few instructions saved, where the two give the same heap. When
+    /// `true`, an allocation that no free block serves makes the top (a free last block) big
+    /// enough, by moving the break up (or by starting a new segment, when the break jumped),
+    /// and then takes it as it takes any free block: one path, where otherwise appending a
+    /// block, extending the top and aligning a fresh block each have their own. The blocks,
+    /// and where they go, are the same either way; only the [`Observer`](crate::Observer)
+    /// hears of a growth differently. Allocations aligned above [`ALIGN`](super::ALIGN) take
+    /// the usual path. `false` unless a configuration says otherwise.
+    #[inline(always)]
+    fn small_code(&self) -> bool {
+        false
+    }
 }
 
 /// Options chosen at run time.
@@ -180,12 +192,14 @@ pub struct SegregatedConfig;
 /// [`SegregatedConfig`] whose break only ever rises ([`Config::give_back`] is `false`): the
 /// configuration for WebAssembly, whose memory never shrinks. Freeing the end of the heap
 /// then costs no more than freeing any other block, and the code that moves the break down is
-/// left out of the module.
+/// left out of the module. It also asks for the smaller code where two paths give the same heap
+/// ([`Config::small_code`]): a module's size counts on the web.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GrowOnlyConfig;
 
 /// Implements [`Config`] for a zero-sized configuration of the segregated policy with splitting,
-/// coalescing and trimming on, `next` stored, and `give_back` as given: every answer a constant.
+/// coalescing and trimming on, `next` stored, and `give_back` and `small_code` as given: every
+/// answer a constant.
 ///
 /// `next` stays stored here because deriving it was measured and did not pay: on the
 /// benchmark's workloads the heap executed within 1 % of the same instructions either way
@@ -193,7 +207,7 @@ pub struct GrowOnlyConfig;
 /// gain. Boundary tags remain a choice ([`Options::derive`], or a configuration whose
 /// [`Config::stores_next`] is `false`).
 macro_rules! segregated_config {
-    ($name:ident, give_back: $give_back:expr) => {
+    ($name:ident, give_back: $give_back:expr, small_code: $small:expr) => {
         impl Config for $name {
             #[inline(always)]
             fn policy(&self) -> Policy {
@@ -215,9 +229,13 @@ macro_rules! segregated_config {
             fn give_back(&self) -> bool {
                 $give_back
             }
+            #[inline(always)]
+            fn small_code(&self) -> bool {
+                $small
+            }
         }
     };
 }
 
-segregated_config!(SegregatedConfig, give_back: true);
-segregated_config!(GrowOnlyConfig, give_back: false);
+segregated_config!(SegregatedConfig, give_back: true, small_code: false);
+segregated_config!(GrowOnlyConfig, give_back: false, small_code: true);

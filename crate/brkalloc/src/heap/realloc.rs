@@ -28,19 +28,18 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         // SAFETY: `b` is live (caller); its adjacent next is live (invariant 2).
         unsafe {
             let old = b.size();
-            if need <= old {
-                if self.config.split() && old - need >= HEADER_SIZE + MIN_DATA {
-                    self.shrink(b, need);
+            let fits = need <= old || {
+                let grow = self
+                    .adjacent_after(b)
+                    .filter(|n| n.is_free() && old + HEADER_SIZE + n.size() >= need);
+                if let Some(next) = grow {
+                    self.unfile(next);
+                    self.absorb_next(b);
                 }
-                self.resized(b, old);
-                return Ok(NonNull::new_unchecked(b.data()));
-            }
-            if let Some(next) = self
-                .adjacent_after(b)
-                .filter(|n| n.is_free() && old + HEADER_SIZE + n.size() >= need)
-            {
-                self.unfile(next);
-                self.absorb_next(b);
+                grow.is_some()
+            };
+            if fits {
+                // In place: `b` holds `need` bytes, as it was or with the free block after it.
                 if self.config.split() && b.size() - need >= HEADER_SIZE + MIN_DATA {
                     self.shrink(b, need);
                 }

@@ -146,13 +146,14 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
     /// blocks is looked at: constant time.
     #[inline(always)]
     fn find_segregated(&mut self, need: usize, align: usize) -> Option<(Block, usize)> {
-        if self.lists.is_empty() {
-            // No listed block at all (a heap used as a stack, or still growing): only the top
-            // can serve, and working out a size class would find nothing.
-            return self.top_fits(need, align);
+        // With no listed block at all (a heap used as a stack, or still growing), only the top
+        // can serve, and working out a size class would find nothing.
+        if !self.lists.is_empty() {
+            if let Some(found) = self.find_listed(need, align) {
+                return Some(found);
+            }
         }
-        self.find_listed(need, align)
-            .or_else(|| self.top_fits(need, align))
+        self.top_fits(need, align)
     }
 
     /// The top (a free last block) is on no list (invariant 6): it serves only when no listed

@@ -99,9 +99,14 @@ impl FreeLists {
         self.fl_map == 0
     }
 
-    /// The first block of list `(fl, sl)`.
+    /// The first block of list `(fl, sl)`; null for a class that does not exist (a look-up
+    /// with no panic path, which a wasm module would otherwise carry).
     pub(crate) fn head(&self, fl: usize, sl: usize) -> Block {
-        self.heads[fl][sl]
+        self.heads
+            .get(fl)
+            .and_then(|l| l.get(sl))
+            .copied()
+            .unwrap_or(Block::NULL)
     }
 
     /// Whether list `(fl, sl)`'s bit is set.

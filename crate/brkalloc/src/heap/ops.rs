@@ -5,30 +5,35 @@ use core::ptr::NonNull;
 
 use super::block::{Block, ALIGN, FREE, HEADER_SIZE, MIN_DATA, PREV_FREE, SEGMENT_START};
 use super::seglist::class_of;
-use super::{Config, Heap, Policy};
+use super::{Config, Heap, Policy, StartMap};
 use crate::brk::{Break, BreakError};
 use crate::observer::{Event, Observer};
 
-impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
+impl<B: Break, C: Config, O: Observer, M: StartMap> Heap<B, C, O, M> {
     #[inline]
     pub(super) fn segregated(&self) -> bool {
         self.config.policy() == Policy::Segregated
     }
 
     /// Writes a new block's header at `at`: its size, its flags and, when the heap stores
-    /// `next` ([`Config::stores_next`]), `next`.
+    /// `next` ([`Config::stores_next`]), `next`; and records it in the start map. Every header
+    /// the heap makes is made here.
     ///
     /// # Safety
     ///
-    /// As for [`Block::write`].
+    /// As for [`Block::write`]; and the block is about to join the chain: the caller links it
+    /// before the operation ends.
     #[inline(always)]
     pub(super) unsafe fn new_header(
-        &self,
+        &mut self,
         at: *mut u8,
         size: usize,
         flags: usize,
         next: Block,
     ) -> Block {
+        if M::KEEPS {
+            self.map.insert(at.addr());
+        }
         // SAFETY: the caller's guarantee is `write`'s and `write_tag`'s.
         unsafe {
             if self.config.stores_next() {
@@ -268,10 +273,14 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         }
     }
 
-    /// Updates the heap's pointers to blocks when `gone` is merged into the block `into` just
-    /// before it: the tail, and next fit's rover.
+    /// Updates the heap's records of blocks when `gone` is merged into the block `into` just
+    /// before it: the tail, next fit's rover, and the start map. Every header that is merged
+    /// away is forgotten here.
     #[inline]
     fn forget(&mut self, gone: Block, into: Block) {
+        if M::KEEPS {
+            self.map.remove(gone.addr());
+        }
         if gone == self.tail {
             self.tail = into;
         }
@@ -485,6 +494,9 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             let mut x = run;
             while !x.is_null() {
                 self.unfile(x);
+                if M::KEEPS {
+                    self.map.remove(x.addr());
+                }
                 count += 1;
                 x = self.next_of(x);
             }
@@ -494,6 +506,9 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 let mut x = run;
                 while !x.is_null() {
                     self.file(x);
+                    if M::KEEPS {
+                        self.map.insert(x.addr());
+                    }
                     x = self.next_of(x);
                 }
                 return;

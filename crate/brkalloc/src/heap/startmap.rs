@@ -105,7 +105,6 @@ unsafe impl StartMap for () {
 pub struct StartBits<'a> {
     bits: &'a mut [usize],
     base: usize,
-    set: usize,
 }
 
 impl<'a> StartBits<'a> {
@@ -116,7 +115,6 @@ impl<'a> StartBits<'a> {
         StartBits {
             bits,
             base: base & !(ALIGN - 1),
-            set: 0,
         }
     }
 
@@ -135,14 +133,13 @@ impl<'a> StartBits<'a> {
 
 // SAFETY: a bit is set only by `insert` of its address (`slot` maps the multiples of ALIGN it
 // covers to bits one to one, and no other address to any bit), cleared by `remove` and
-// `clear`, and `set` counts the set bits.
+// `clear`, and `recorded` counts the set bits.
 unsafe impl StartMap for StartBits<'_> {
     const KEEPS: bool = true;
 
     #[inline]
     fn insert(&mut self, header: usize) {
         if let Some((w, bit)) = self.slot(header) {
-            self.set += usize::from(self.bits[w] & bit == 0);
             self.bits[w] |= bit;
         }
     }
@@ -150,14 +147,12 @@ unsafe impl StartMap for StartBits<'_> {
     #[inline]
     fn remove(&mut self, header: usize) {
         if let Some((w, bit)) = self.slot(header) {
-            self.set -= usize::from(self.bits[w] & bit != 0);
             self.bits[w] &= !bit;
         }
     }
 
     fn clear(&mut self) {
         self.bits.fill(0);
-        self.set = 0;
     }
 
     #[inline]
@@ -166,7 +161,10 @@ unsafe impl StartMap for StartBits<'_> {
             .is_some_and(|(w, bit)| self.bits[w] & bit != 0)
     }
 
+    /// Counts the set bits, in one pass over the whole bitmap (a word per `usize::BITS` ·
+    /// `ALIGN` bytes it covers), so that no count needs keeping up as bits are set and
+    /// cleared: [`Heap::check`](super::Heap::check) is the one caller.
     fn recorded(&self) -> usize {
-        self.set
+        self.bits.iter().map(|w| w.count_ones() as usize).sum()
     }
 }

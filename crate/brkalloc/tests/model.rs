@@ -175,16 +175,33 @@ proptest! {
 const PAGE: usize = 4096;
 
 /// Runs `ops` on a [`PagedBreak`] over fake pages, where another allocator takes a page or two
-/// before about one step in ten, and about one step in twenty races the break's next growth.
+/// before about one step in ten, and about one step in twenty races the break's next growth:
+/// once with no start map, once with a [`StartBits`] map over all the pages.
 fn paged_run<C: Config + std::fmt::Debug + Clone>(
     config: C,
     ops: &[support::Op],
     seed: u64,
     name: &str,
 ) {
+    paged_run_with(config.clone(), ops, seed, name, |_| ());
+    let mut words = map_words(4 << 20);
+    paged_run_with(config, ops, seed, name, |base| {
+        StartBits::new(&mut words, base)
+    });
+}
+
+/// [`paged_run`] with the start map `map` makes from the pages' first address.
+fn paged_run_with<C: Config + std::fmt::Debug + Clone, M: StartMap>(
+    config: C,
+    ops: &[support::Op],
+    seed: u64,
+    name: &str,
+    map: impl FnOnce(usize) -> M,
+) {
     let mut buffer = Arena::new(4 << 20);
+    let map = map(buffer.base());
     let brk = PagedBreak::new(FakePages::<PAGE>::new(buffer.buffer()));
-    let mut heap = Heap::new(brk, config);
+    let mut heap = Heap::with_map(brk, config, map);
     let mut rng = Rng::new(seed);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run_model_with(
@@ -196,7 +213,7 @@ fn paged_run<C: Config + std::fmt::Debug + Clone>(
                 release_all: false,
                 new_regions: true,
             },
-            &mut |heap: &Heap<PagedBreak<FakePages<'_, PAGE>>, C>| {
+            &mut |heap: &Heap<PagedBreak<FakePages<'_, PAGE>>, C, (), M>| {
                 let memory = heap.backend().memory();
                 if rng.chance(10) {
                     let _ = memory.grow_foreign(1 + rng.upto(2));
@@ -209,7 +226,12 @@ fn paged_run<C: Config + std::fmt::Debug + Clone>(
         )
     }));
     if let Err(panic) = result {
-        eprintln!("failed with options {name}, foreign-growth seed {seed}");
+        let map = if M::KEEPS {
+            "a start map"
+        } else {
+            "no start map"
+        };
+        eprintln!("failed with options {name}, {map}, foreign-growth seed {seed}");
         std::panic::resume_unwind(panic);
     }
 }

@@ -593,7 +593,7 @@ impl<B: Break, C: Config, O: Observer, M: StartMap> Heap<B, C, O, M> {
         if addr == 0 {
             return Err(FreeError::Null);
         }
-        if M::KEEPS && addr % ALIGN == 0 && self.map.contains(addr - HEADER_SIZE) {
+        if M::KEEPS && addr % ALIGN == 0 && self.map.contains(addr.wrapping_sub(HEADER_SIZE)) {
             let b = self.block_of_addr(addr);
             self.observer
                 .event(crate::observer::Event::Lookup { addr, blocks: 1 });

@@ -38,7 +38,9 @@
 //!    start and end: the first block of a segment sits at its start, and the blocks of a
 //!    segment tile it exactly.
 //! 8. Every address the [`StartMap`] contains is the header of a block on the chain (the map
-//!    may leave some headers out).
+//!    may leave some headers out). The checker counts the chain's headers the map contains
+//!    against [`StartMap::recorded`], the number of addresses it contains: any address that is
+//!    no header makes the second larger.
 //!
 //! # What each operation costs
 //!

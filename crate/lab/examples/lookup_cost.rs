@@ -4,7 +4,8 @@
 //!
 //! - `replayer`: the lab's [`Replayer`](brkalloc_lab::trace::Replayer), which keeps a table
 //!   of live blocks and frees with the unsafe `free_live` and `realloc_live` (no lookup at all),
-//!   and measures the heap after each operation;
+//!   and measures the heap after each operation, on a heap without a map and on one that
+//!   keeps a [`StartBitVec`] up to date (as the playground's does);
 //! - `free_live`: the loop below, with `free_live` and `realloc_live`: no lookup;
 //! - `checked + map`: the checked `free` and `realloc` on a heap with a [`StartBitVec`];
 //! - `checked, no map`: the checked calls on a heap without one, which walk the chain on every
@@ -123,6 +124,15 @@ fn main() {
     println!("{kind}, {} operations", trace.ops.len());
     println!(
         "  replayer:          {:>7} ops in {ms:>9.3} ms",
+        trace.ops.len()
+    );
+
+    let (ms, _) = fastest(|| {
+        let mut heap = Heap::with_map(ArenaBreak::new(&mut buffer), options, StartBitVec::new());
+        replay_with(&trace, &mut heap, ReplayOptions::default()).expect("replay");
+    });
+    println!(
+        "  replayer + map:    {:>7} ops in {ms:>9.3} ms",
         trace.ops.len()
     );
 

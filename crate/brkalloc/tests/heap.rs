@@ -1640,6 +1640,68 @@ fn a_start_map_that_covers_part_of_the_heap_falls_back_to_the_walk_past_it() {
     );
 }
 
+/// A start map that counts the times its `below` found a header.
+struct Asked<M> {
+    map: M,
+    found: std::cell::Cell<usize>,
+}
+
+// SAFETY: every call goes to `map`, which keeps the contract.
+unsafe impl<M: StartMap> StartMap for Asked<M> {
+    const KEEPS: bool = true;
+    fn insert(&mut self, header: usize) {
+        self.map.insert(header)
+    }
+    fn remove(&mut self, header: usize) {
+        self.map.remove(header)
+    }
+    fn clear(&mut self) {
+        self.map.clear()
+    }
+    fn contains(&self, header: usize) -> bool {
+        self.map.contains(header)
+    }
+    fn recorded(&self) -> usize {
+        self.map.recorded()
+    }
+    fn below(&self, header: usize) -> Option<usize> {
+        let h = self.map.below(header);
+        self.found.set(self.found.get() + usize::from(h.is_some()));
+        h
+    }
+}
+
+/// Freeing the last block gives the end of the heap back, which needs the block before it:
+/// with a map, `below` names it, so freeing blocks in the reverse order of their allocation
+/// (each one the last) asks the map rather than walking the chain, with the same outcome.
+#[test]
+fn freeing_the_last_block_finds_the_one_before_through_the_start_map() {
+    let mut arena = Arena::new(16 * 1024);
+    let mut words = map_words(16 * 1024);
+    let map = Asked {
+        map: StartBits::new(&mut words, arena.base()),
+        found: std::cell::Cell::new(0),
+    };
+    let options = Options::with_policy(Policy::Segregated);
+    let mut heap = Heap::with_map(ArenaBreak::new(arena.buffer()), options, map);
+    let ptrs: Vec<_> = (0..20).map(|i| alloc(&mut heap, 16 + 8 * i)).collect();
+    for (i, p) in ptrs.iter().enumerate().rev() {
+        let before = heap.brk();
+        free(&mut heap, *p);
+        assert!(
+            heap.brk() < before,
+            "block {i} was the last: the break moves down"
+        );
+        assert_eq!(heap.map().recorded(), i);
+    }
+    assert!(blocks(&heap).is_empty());
+    assert_eq!(
+        heap.map().found.get(),
+        19,
+        "all but the first found their neighbour there"
+    );
+}
+
 /// `reset` forgets every block, and the map with them.
 #[test]
 fn reset_clears_the_start_map() {

@@ -3,6 +3,7 @@
 //! heap holds.
 
 use alloc::vec::Vec;
+use brkalloc::heap::highest_below;
 use brkalloc::{StartMap, ALIGN};
 
 /// Bits in a word of the map.
@@ -60,7 +61,7 @@ impl StartBitVec {
 
 // SAFETY: a bit is set only by `insert` of the one address that `slot` maps to it (one bit per
 // multiple of ALIGN from `base`, which changes only while no bit is set), cleared by `remove`
-// and `clear`; `set` counts the set bits.
+// and `clear`; `set` counts the set bits, and `below` returns the address of a set bit.
 unsafe impl StartMap for StartBitVec {
     const KEEPS: bool = true;
 
@@ -104,6 +105,11 @@ unsafe impl StartMap for StartBitVec {
     fn recorded(&self) -> usize {
         self.set
     }
+
+    fn below(&self, header: usize) -> Option<usize> {
+        let i = header.checked_sub(self.base)? / ALIGN;
+        highest_below(&self.words, i).map(|j| self.base + j * ALIGN)
+    }
 }
 
 #[cfg(test)]
@@ -131,8 +137,11 @@ mod tests {
         assert_eq!(m.recorded(), 2);
         m.insert(base + 3 * ALIGN);
         assert_eq!(m.recorded(), 2, "told twice, counted once");
+        assert_eq!(m.below(base + 5000 * ALIGN), Some(base + 3 * ALIGN));
+        assert_eq!(m.below(base + 6000 * ALIGN), Some(base + 5000 * ALIGN));
         m.remove(base + 3 * ALIGN);
         assert!(!m.contains(base + 3 * ALIGN));
+        assert_eq!(m.below(base + 5000 * ALIGN), None);
         assert_eq!(m.recorded(), 1);
         m.remove(base + 5000 * ALIGN);
         assert_eq!(m.recorded(), 0);

@@ -49,7 +49,7 @@
 //! | `alloc` under the segregated policy | constant time |
 //! | `alloc` under first, next, best and worst fit | a walk of the chain, as in the brief |
 //! | `free`, `realloc` (checked), with no [`StartMap`] | a walk of the chain to find the pointer: O(blocks), under every policy |
-//! | `free`, `realloc` (checked), with a [`StartMap`] that holds the pointer's header | constant time, plus what `free` always costs: a walk to give the end of the heap back when the freed block ends it |
+//! | `free`, `realloc` (checked), with a [`StartMap`] that holds the pointer's header | constant time; when the freed block ends the heap, giving the end back needs the block before it, which [`StartMap::below`] names (else a walk finds it) |
 //! | `free_unchecked`, `realloc_unchecked` | constant time, plus the search when `realloc` moves |
 //! | `check`, `stats`, `blocks` | O(blocks) |
 //!
@@ -98,7 +98,7 @@ pub use check::Corruption;
 pub use error::{AllocError, FreeError, ReallocError};
 pub use policy::{Config, GrowOnlyConfig, Options, Policy, SegregatedConfig};
 pub use segments::MAX_SEGMENTS;
-pub use startmap::{StartBits, StartMap};
+pub use startmap::{highest_below, StartBits, StartMap, BELOW_WORDS};
 
 use core::alloc::Layout;
 use core::mem::MaybeUninit;
@@ -317,7 +317,8 @@ impl<B: Break, C: Config, O: Observer, M: StartMap> Heap<B, C, O, M> {
     /// [`free`](Heap::free) for a pointer the caller knows to be live: the same outcome,
     /// without the walk that proves the pointer is a block. Constant time, except when the
     /// freed block ends the heap: then, as `free` does, it gives the end back through the break,
-    /// which needs the block before it, found by a walk. What a replayer that keeps its own
+    /// which needs the block before it: named by the heap's [`StartMap`] when it can
+    /// ([`StartMap::below`]), else found by a walk. What a replayer that keeps its own
     /// table of live blocks uses.
     ///
     /// # Safety

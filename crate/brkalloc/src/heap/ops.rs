@@ -439,9 +439,9 @@ impl<B: Break, C: Config, O: Observer, M: StartMap> Heap<B, C, O, M> {
         });
     }
 
-    /// The block before `b` in the chain (null for the first), from `known`, the first block,
-    /// or the cached block before the tail; else by walking the chain from the start if `walk`
-    /// allows, or `None`.
+    /// The block before `b` in the chain (null for the first), from `known` or the first
+    /// block; else, if `walk` allows, from the start map's nearest header below `b` when its
+    /// `next` is `b`, or by walking the chain from the start; else `None`.
     ///
     /// # Safety
     ///
@@ -455,6 +455,16 @@ impl<B: Break, C: Config, O: Observer, M: StartMap> Heap<B, C, O, M> {
         }
         if !walk {
             return None;
+        }
+        if M::KEEPS {
+            if let Some(h) = self.map.below(b.addr()) {
+                let p = Block(self.segments.ptr_to(h).cast());
+                // SAFETY: the map returns only addresses it contains, which are headers of
+                // blocks on the chain (invariant 8): `p` is live.
+                if unsafe { self.next_of(p) } == b {
+                    return Some(p);
+                }
+            }
         }
         let mut p = self.head;
         // SAFETY: every block on the chain is live, and `b` is on it, after `head`.

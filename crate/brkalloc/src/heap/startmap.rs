@@ -32,7 +32,8 @@ use super::block::ALIGN;
 /// [`insert(h)`](StartMap::insert) was called and neither [`remove(h)`](StartMap::remove) nor
 /// [`clear`](StartMap::clear) since. It may return `false` for any address, recorded or not
 /// (it may forget), and [`recorded`](StartMap::recorded) is the number of addresses for which
-/// it returns `true`. When `KEEPS` is `false`, `contains` always returns `false`.
+/// it returns `true`. [`below`](StartMap::below) returns only addresses for which `contains`
+/// returns `true`. When `KEEPS` is `false`, `contains` always returns `false`.
 pub unsafe trait StartMap {
     /// Whether the map keeps anything. When `false`, the heap never calls the map, and a
     /// checked `free` walks the chain.
@@ -53,6 +54,14 @@ pub unsafe trait StartMap {
     /// How many addresses [`contains`](StartMap::contains) returns `true` for: what
     /// [`Heap::check`](super::Heap::check) compares with the chain.
     fn recorded(&self) -> usize;
+
+    /// The highest recorded header below `header`, if the map finds one quickly: what the
+    /// checked `free` tries before walking the chain for the block before the one it frees,
+    /// when it gives the end of the heap back. `None` (the default) means "unknown".
+    fn below(&self, header: usize) -> Option<usize> {
+        let _ = header;
+        None
+    }
 }
 
 // SAFETY: `()` records nothing, and `contains` is always `false`.
@@ -77,6 +86,35 @@ unsafe impl StartMap for () {
     fn recorded(&self) -> usize {
         0
     }
+}
+
+/// How many words [`StartBits::below`] (and a growing map's) looks through before it gives up:
+/// `BELOW_WORDS · usize::BITS · ALIGN` bytes of heap (256 KiB on 64-bit targets), so that the
+/// search stays constant-time. A block larger than that before the one freed is found by the
+/// walk.
+pub const BELOW_WORDS: usize = 256;
+
+/// The highest set bit of `words` below bit `i` (counting from bit 0 of word 0), looking
+/// through at most [`BELOW_WORDS`] words: [`StartMap::below`] for a bitmap with one bit per
+/// [`ALIGN`] bytes.
+pub fn highest_below(words: &[usize], i: usize) -> Option<usize> {
+    let bits = usize::BITS as usize;
+    let mut w = i / bits;
+    let mut word = if w < words.len() {
+        words[w] & ((1usize << (i % bits)) - 1)
+    } else {
+        // Every bit is below `i`: start from the last word.
+        w = words.len().checked_sub(1)?;
+        words[w]
+    };
+    for _ in 0..BELOW_WORDS {
+        if word != 0 {
+            return Some(w * bits + (bits - 1 - word.leading_zeros() as usize));
+        }
+        w = w.checked_sub(1)?;
+        word = words[w];
+    }
+    None
 }
 
 /// A bitmap of header starts over memory the caller provides: one bit for every [`ALIGN`]
@@ -133,7 +171,7 @@ impl<'a> StartBits<'a> {
 
 // SAFETY: a bit is set only by `insert` of its address (`slot` maps the multiples of ALIGN it
 // covers to bits one to one, and no other address to any bit), cleared by `remove` and
-// `clear`, and `recorded` counts the set bits.
+// `clear`; `recorded` counts the set bits, and `below` returns the address of a set bit.
 unsafe impl StartMap for StartBits<'_> {
     const KEEPS: bool = true;
 
@@ -166,5 +204,62 @@ unsafe impl StartMap for StartBits<'_> {
     /// cleared: [`Heap::check`](super::Heap::check) is the one caller.
     fn recorded(&self) -> usize {
         self.bits.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    #[inline]
+    fn below(&self, header: usize) -> Option<usize> {
+        let i = header.checked_sub(self.base)? / ALIGN;
+        highest_below(self.bits, i).map(|j| self.base + j * ALIGN)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highest_below_finds_the_nearest_set_bit_within_its_reach() {
+        let bits = usize::BITS as usize;
+        let mut words = [0usize; BELOW_WORDS + 4];
+        assert_eq!(highest_below(&words, 100), None);
+        words[0] = 0b1001;
+        assert_eq!(highest_below(&words, 3), Some(0));
+        assert_eq!(highest_below(&words, 4), Some(3));
+        assert_eq!(highest_below(&words, 0), None);
+        assert_eq!(highest_below(&words, 5 * bits + 7), Some(3));
+        words[2] = 1 << (bits - 1);
+        assert_eq!(highest_below(&words, 3 * bits), Some(3 * bits - 1));
+        assert_eq!(highest_below(&words, 3 * bits - 1), Some(3));
+        // Past the end: from the last word down.
+        assert_eq!(highest_below(&words, 10_000 * bits), None, "too far down");
+        words[BELOW_WORDS + 3] = 1;
+        assert_eq!(
+            highest_below(&words, 10_000 * bits),
+            Some((BELOW_WORDS + 3) * bits)
+        );
+        // Out of reach: more than BELOW_WORDS words down.
+        assert_eq!(highest_below(&words, (BELOW_WORDS + 3) * bits), None);
+    }
+
+    #[test]
+    fn start_bits_below_gives_recorded_headers_only() {
+        let mut words = [0usize; 8];
+        let base = 4096;
+        let mut m = StartBits::new(&mut words, base);
+        assert_eq!(m.below(base + 40 * ALIGN), None);
+        m.insert(base + 3 * ALIGN);
+        m.insert(base + 30 * ALIGN);
+        assert_eq!(m.below(base + 40 * ALIGN), Some(base + 30 * ALIGN));
+        assert_eq!(m.below(base + 30 * ALIGN), Some(base + 3 * ALIGN));
+        assert_eq!(m.below(base + 3 * ALIGN), None);
+        assert_eq!(m.below(base - ALIGN), None, "below the map");
+        assert_eq!(
+            m.below(base + 1_000_000),
+            Some(base + 30 * ALIGN),
+            "above the map"
+        );
+        m.remove(base + 30 * ALIGN);
+        assert_eq!(m.below(base + 40 * ALIGN), Some(base + 3 * ALIGN));
+        assert_eq!(m.recorded(), 1);
     }
 }

@@ -1083,6 +1083,10 @@ unsafe impl<M: StartMap> StartMap for Forgetful<M> {
     fn recorded(&self) -> usize {
         self.map.recorded()
     }
+
+    fn below(&self, header: usize) -> Option<usize> {
+        self.map.below(header)
+    }
 }
 
 /// An observer that keeps every event, for tests.

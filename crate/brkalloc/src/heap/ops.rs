@@ -460,7 +460,9 @@ impl<B: Break, C: Config, O: Observer, M: StartMap> Heap<B, C, O, M> {
             if let Some(h) = self.map.below(b.addr()) {
                 let p = Block(self.segments.ptr_to(h).cast());
                 // SAFETY: the map returns only addresses it contains, which are headers of
-                // blocks on the chain (invariant 8): `p` is live.
+                // blocks on the chain (invariant 8, which holds here too: a merge forgets the
+                // header it merges away as it happens, and `release` forgets the blocks it
+                // gives back only after this): `p` is live.
                 if unsafe { self.next_of(p) } == b {
                     return Some(p);
                 }

@@ -9,10 +9,14 @@
 //! policy whose break only rises, as on WebAssembly), dlmalloc, talc, and the
 //! segregated policy through run-time `Options` (segregated-options), without trimming
 //! (segregated-no-trim) or without splitting (segregated-no-split), and segregated-events, which
-//! counts what the heap did per operation.
+//! counts what the heap did per operation. segregated-map is segregated-options keeping a
+//! `StartBits` map of header starts up to date (its upkeep is the difference);
+//! segregated-checked and segregated-map-checked free and reallocate through the checked calls,
+//! without and with the map.
 //! Workloads: random, random+realloc, trace-random, trace-small-large, trace-grow,
-//! trace-coalesce, stack (100 rounds of the benchmark's stack workload per rep), scaling-N (N live blocks, then free+malloc pairs), lifo-N (N blocks, then
-//! freed in the reverse order of their allocation, the way a stack unwinds).
+//! trace-coalesce, stack (100 rounds of the benchmark's stack workload per rep), scaling-N (N
+//! live blocks, then free+malloc pairs), lifo-N (N blocks, then freed in the reverse order of
+//! their allocation, the way a stack unwinds).
 
 use std::time::Instant;
 
@@ -21,7 +25,9 @@ use bench_core::rng::Rng;
 use bench_core::workload::{self, encode, Slot, Tally, OP_ALLOC, OP_FREE, OP_REALLOC};
 use bench_core::BenchAlloc;
 use brkalloc::brk::FakePages;
-use brkalloc::{Event, GrowOnlyConfig, Observer, Options, Policy, SegregatedConfig};
+use brkalloc::{
+    Event, GrowOnlyConfig, Observer, Options, Policy, SegregatedConfig, StartBits, StartMap, ALIGN,
+};
 use brkalloc_lab::trace::{generate, Kind, Op};
 use talc::DefaultBinning;
 
@@ -51,6 +57,41 @@ impl Observer for Counts {
         let name = format!("{e:?}");
         let kind = name.split([' ', '{', '(']).next().unwrap_or_default();
         *self.0.entry(kind.to_string()).or_default() += 1;
+    }
+}
+
+/// A brkalloc heap freed and reallocated through its checked `free` and `realloc`, which find
+/// each pointer's block through the heap's start map, or by walking the chain without one.
+struct Checked<S: StartMap>(Brkalloc<FakePages<'static, 65536>, Options, (), S>);
+
+impl<S: StartMap> BenchAlloc for Checked<S> {
+    unsafe fn alloc(&mut self, size: usize, align: usize) -> *mut u8 {
+        // SAFETY: the caller's guarantee is the inner allocator's.
+        unsafe { self.0.alloc(size, align) }
+    }
+
+    unsafe fn free(&mut self, ptr: *mut u8, _size: usize, _align: usize) {
+        self.0.heap_mut().free(ptr).expect("a live block");
+    }
+
+    unsafe fn realloc(&mut self, ptr: *mut u8, size: usize, align: usize, new: usize) -> *mut u8 {
+        if align > ALIGN {
+            // The checked realloc keeps ALIGN only.
+            // SAFETY: the caller's guarantee is the inner allocator's.
+            return unsafe { self.0.realloc(ptr, size, align, new) };
+        }
+        self.0
+            .heap_mut()
+            .realloc(ptr, new)
+            .map_or(std::ptr::null_mut(), std::ptr::NonNull::as_ptr)
+    }
+
+    fn peak_extent(&mut self) -> Option<usize> {
+        self.0.peak_extent()
+    }
+
+    fn footprint(&mut self) -> Option<usize> {
+        self.0.footprint()
     }
 }
 
@@ -151,6 +192,14 @@ fn main() {
         let buffer = vec![core::mem::MaybeUninit::<u8>::uninit(); 4096 * 65536].leak();
         FakePages::<65536>::new(buffer)
     };
+    // The fake pages and a start map over all of them: one bit per ALIGN bytes.
+    let pages_and_map = || {
+        let len = 4096 * 65536;
+        let buffer = vec![core::mem::MaybeUninit::<u8>::uninit(); len].leak();
+        let words = vec![0usize; len / ALIGN / usize::BITS as usize + 1].leak();
+        let map = StartBits::new(words, buffer.as_ptr() as usize);
+        (FakePages::<65536>::new(buffer), map)
+    };
     let policy = |p| Brkalloc::new(pages(), Options::with_policy(p));
     let segregated = Options::with_policy(Policy::Segregated);
     match allocator.as_str() {
@@ -167,6 +216,28 @@ fn main() {
         "grow-only" => drop(run(Brkalloc::new(pages(), GrowOnlyConfig), workload, reps)),
         // The segregated policy through run-time options, and with one option off.
         "segregated-options" => drop(run(Brkalloc::new(pages(), segregated), workload, reps)),
+        "segregated-map" => {
+            let (pages, map) = pages_and_map();
+            drop(run(
+                Brkalloc::with_map(pages, segregated, map),
+                workload,
+                reps,
+            ));
+        }
+        "segregated-checked" => drop(run(
+            Checked(Brkalloc::with_map(pages(), segregated, ())),
+            workload,
+            reps,
+        )),
+        "segregated-map-checked" => {
+            let (pages, map) = pages_and_map();
+            let (a, _) = run(
+                Checked(Brkalloc::with_map(pages, segregated, map)),
+                workload,
+                reps,
+            );
+            a.0.heap().check().expect("a sound heap");
+        }
         "segregated-no-trim" => {
             let o = Options {
                 trim: false,

@@ -19,7 +19,7 @@ use core::cell::{Cell, RefCell};
 use core::fmt;
 use core::ptr::{self, NonNull};
 
-use brkalloc::{Break, BreakError, Config, Heap, Observer, PageMemory, PagedBreak};
+use brkalloc::{Break, BreakError, Config, Heap, Observer, PageMemory, PagedBreak, StartMap};
 use talc::base::binning::Binning;
 use talc::base::Talc;
 use talc::cell::TalcCell;
@@ -87,8 +87,8 @@ unsafe impl<B: Break> Break for CountedBreak<B> {
 /// brkalloc: a [`Heap`] over a counted [`PagedBreak`], through its unchecked methods (what its
 /// `GlobalAlloc` adapter calls, without the lock). The observer is `()`, which costs nothing,
 /// except when profiling what the heap does.
-pub struct Brkalloc<M: PageMemory, C: Config, O: Observer = ()> {
-    heap: Heap<CountedBreak<PagedBreak<M>>, C, O>,
+pub struct Brkalloc<M: PageMemory, C: Config, O: Observer = (), S: StartMap = ()> {
+    heap: Heap<CountedBreak<PagedBreak<M>>, C, O, S>,
 }
 
 impl<M: PageMemory, C: Config> Brkalloc<M, C> {
@@ -100,6 +100,16 @@ impl<M: PageMemory, C: Config> Brkalloc<M, C> {
     }
 }
 
+impl<M: PageMemory, C: Config, S: StartMap> Brkalloc<M, C, (), S> {
+    /// An empty heap that records where its headers start in `map`, which it keeps up to date
+    /// on every operation (what that upkeep costs is what a run with a map measures).
+    pub fn with_map(memory: M, config: C, map: S) -> Self {
+        Brkalloc {
+            heap: Heap::with_map(CountedBreak::new(PagedBreak::new(memory)), config, map),
+        }
+    }
+}
+
 impl<M: PageMemory, C: Config, O: Observer> Brkalloc<M, C, O> {
     /// An empty heap that reports what it does to `observer`.
     pub const fn with_observer(memory: M, config: C, observer: O) -> Self {
@@ -107,14 +117,21 @@ impl<M: PageMemory, C: Config, O: Observer> Brkalloc<M, C, O> {
             heap: Heap::with_observer(CountedBreak::new(PagedBreak::new(memory)), config, observer),
         }
     }
+}
 
+impl<M: PageMemory, C: Config, O: Observer, S: StartMap> Brkalloc<M, C, O, S> {
     /// The heap, to check its invariants or read its observer.
-    pub fn heap(&self) -> &Heap<CountedBreak<PagedBreak<M>>, C, O> {
+    pub fn heap(&self) -> &Heap<CountedBreak<PagedBreak<M>>, C, O, S> {
         &self.heap
+    }
+
+    /// The heap, to call its checked methods.
+    pub fn heap_mut(&mut self) -> &mut Heap<CountedBreak<PagedBreak<M>>, C, O, S> {
+        &mut self.heap
     }
 }
 
-impl<M: PageMemory, C: Config, O: Observer> BenchAlloc for Brkalloc<M, C, O> {
+impl<M: PageMemory, C: Config, O: Observer, S: StartMap> BenchAlloc for Brkalloc<M, C, O, S> {
     #[inline]
     unsafe fn alloc(&mut self, size: usize, align: usize) -> *mut u8 {
         // SAFETY: the caller guarantees a power-of-two `align` and a size that fits.

@@ -57,7 +57,7 @@ pub use brk::{WasmBreak, WasmPages};
 pub use global::{BrkAlloc, Outline};
 pub use heap::{
     AllocError, BlockInfo, Config, Corruption, FreeError, GrowOnlyConfig, Heap, Options, Policy,
-    ReallocError, SegregatedConfig, Stats, ALIGN, HEADER_SIZE, MAX_SEGMENTS, MAX_SIZE, MIN_DATA,
-    TRIM_THRESHOLD,
+    ReallocError, SegregatedConfig, StartBits, StartMap, Stats, ALIGN, HEADER_SIZE, MAX_SEGMENTS,
+    MAX_SIZE, MIN_DATA, TRIM_THRESHOLD,
 };
 pub use observer::{Event, Observer};

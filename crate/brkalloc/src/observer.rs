@@ -129,8 +129,10 @@ pub enum Event {
         /// Its data size after.
         to: usize,
     },
-    /// The checked `free` or `realloc` walked the chain to find the block whose data is at
-    /// `addr`, before touching anything: that walk is why they take longer as the heap grows.
+    /// The checked `free` or `realloc` looked for the block whose data is at `addr`, before
+    /// touching anything: by walking the chain, which is why they take longer as the heap
+    /// grows, or, when the heap's [`StartMap`](crate::StartMap) holds the header before `addr`,
+    /// by reading that header alone (`blocks` is then 1).
     Lookup {
         /// The address given.
         addr: usize,

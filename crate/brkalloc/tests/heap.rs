@@ -12,13 +12,15 @@ use std::alloc::Layout;
 use std::ptr::NonNull;
 
 use brkalloc::brk::FakePages;
+use brkalloc::heap::{StartBits, StartMap};
 use brkalloc::{
-    AllocError, ArenaBreak, BlockInfo, Break, BreakError, Config, Event, FreeError, Heap, Observer,
-    Options, PagedBreak, Policy, ReallocError, ALIGN, HEADER_SIZE, MAX_SEGMENTS, MAX_SIZE,
-    MIN_DATA,
+    AllocError, ArenaBreak, BlockInfo, Break, BreakError, Config, Corruption, Event, FreeError,
+    Heap, Observer, Options, PagedBreak, Policy, ReallocError, ALIGN, HEADER_SIZE, MAX_SEGMENTS,
+    MAX_SIZE, MIN_DATA,
 };
 use support::{
-    assert_filled, assert_sound, block_size, fill, read, segments, state, Arena, Recorder,
+    assert_filled, assert_sound, block_size, fill, map_words, read, segments, state, Arena,
+    Recorder,
 };
 
 /// The two option sets most rules are stated for.
@@ -26,7 +28,10 @@ const BOTH: [(&str, Options); 2] = [("seed", Options::SEED), ("default", Options
 
 /// The block whose data is at `p`.
 #[track_caller]
-fn info<B: Break, C: Config, O: Observer>(heap: &Heap<B, C, O>, p: NonNull<u8>) -> BlockInfo {
+fn info<B: Break, C: Config, O: Observer, M: StartMap>(
+    heap: &Heap<B, C, O, M>,
+    p: NonNull<u8>,
+) -> BlockInfo {
     heap.block_at(addr(p))
         .unwrap_or_else(|| panic!("{p:p} is not the data address of a block"))
 }
@@ -35,13 +40,18 @@ fn addr(p: NonNull<u8>) -> usize {
     p.as_ptr() as usize
 }
 
-fn blocks<B: Break, C: Config, O: Observer>(heap: &Heap<B, C, O>) -> Vec<BlockInfo> {
+fn blocks<B: Break, C: Config, O: Observer, M: StartMap>(
+    heap: &Heap<B, C, O, M>,
+) -> Vec<BlockInfo> {
     heap.blocks().collect()
 }
 
 /// `alloc(size)` that must succeed, followed by the soundness checks.
 #[track_caller]
-fn alloc<B: Break, C: Config, O: Observer>(heap: &mut Heap<B, C, O>, size: usize) -> NonNull<u8> {
+fn alloc<B: Break, C: Config, O: Observer, M: StartMap>(
+    heap: &mut Heap<B, C, O, M>,
+    size: usize,
+) -> NonNull<u8> {
     let p = heap
         .alloc(size)
         .unwrap_or_else(|e| panic!("alloc({size}) failed: {e}"));
@@ -51,7 +61,10 @@ fn alloc<B: Break, C: Config, O: Observer>(heap: &mut Heap<B, C, O>, size: usize
 
 /// `free(p)` that must succeed, followed by the soundness checks.
 #[track_caller]
-fn free<B: Break, C: Config, O: Observer>(heap: &mut Heap<B, C, O>, p: NonNull<u8>) {
+fn free<B: Break, C: Config, O: Observer, M: StartMap>(
+    heap: &mut Heap<B, C, O, M>,
+    p: NonNull<u8>,
+) {
     heap.free(p.as_ptr())
         .unwrap_or_else(|e| panic!("free({p:p}) failed: {e}"));
     assert_sound(heap);
@@ -518,7 +531,9 @@ fn seed_reuses_a_free_block_whole() {
 }
 
 /// Five used blocks `a b c d guard`; returns them.
-fn five<B: Break, C: Config, O: Observer>(heap: &mut Heap<B, C, O>) -> [NonNull<u8>; 5] {
+fn five<B: Break, C: Config, O: Observer, M: StartMap>(
+    heap: &mut Heap<B, C, O, M>,
+) -> [NonNull<u8>; 5] {
     [
         alloc(heap, 32),
         alloc(heap, 48),
@@ -648,7 +663,7 @@ fn trim_gives_the_whole_trailing_free_run_back() {
 }
 
 /// The break of an arena heap with no blocks is the arena's start.
-fn arena_base<C: Config, O: Observer>(heap: &Heap<ArenaBreak<'_>, C, O>) -> usize {
+fn arena_base<C: Config, O: Observer, M: StartMap>(heap: &Heap<ArenaBreak<'_>, C, O, M>) -> usize {
     heap.backend().current() as usize - heap.backend().used()
 }
 
@@ -683,7 +698,9 @@ fn seed_gives_back_only_the_last_block() {
 
 /// Builds `[free 64][used][free 32][used][free 128][used]` and returns the data addresses of
 /// the three free blocks, in chain order.
-fn three_holes<B: Break, C: Config, O: Observer>(heap: &mut Heap<B, C, O>) -> [NonNull<u8>; 3] {
+fn three_holes<B: Break, C: Config, O: Observer, M: StartMap>(
+    heap: &mut Heap<B, C, O, M>,
+) -> [NonNull<u8>; 3] {
     let f64 = alloc(heap, 64);
     let _u1 = alloc(heap, 16);
     let f32 = alloc(heap, 32);
@@ -906,7 +923,10 @@ fn realloc_moves_and_copies_when_it_cannot_grow_in_place() {
 
 /// Allocates small blocks until a used one follows `p`, so `p` cannot grow in place. (The
 /// first ones may land in padding the heap left before `p`.)
-fn guard_after<B: Break, C: Config, O: Observer>(heap: &mut Heap<B, C, O>, p: NonNull<u8>) {
+fn guard_after<B: Break, C: Config, O: Observer, M: StartMap>(
+    heap: &mut Heap<B, C, O, M>,
+    p: NonNull<u8>,
+) {
     for _ in 0..64 {
         if alloc(heap, 8) > p {
             return;
@@ -965,49 +985,61 @@ fn realloc_refuses_bad_pointers_and_changes_nothing() {
     for (name, options) in BOTH {
         let mut arena = Arena::new(4096);
         let mut heap = Heap::new(ArenaBreak::new(arena.buffer()), options);
-        let a = alloc(&mut heap, 64);
-        let b = alloc(&mut heap, 64);
-        let _c = alloc(&mut heap, 64);
-        free(&mut heap, b);
-        let (ia, ib) = (info(&heap, a), info(&heap, b));
-        let outside = heap.brk() + 64;
-        let cases: [(*mut u8, FreeError); 5] = [
-            (std::ptr::null_mut(), FreeError::Null),
-            (
-                offset(a, 8),
-                FreeError::InsideBlock {
-                    addr: ia.data + 8,
-                    data: ia.data,
-                    offset: 8,
-                },
-            ),
-            (
-                offset(a, -(HEADER_SIZE as isize)),
-                FreeError::Header {
-                    addr: ia.header,
-                    data: ia.data,
-                },
-            ),
-            (b.as_ptr(), FreeError::DoubleFree { addr: ib.data }),
-            (
-                std::ptr::without_provenance_mut(outside),
-                FreeError::NotInHeap { addr: outside },
-            ),
-        ];
-        for (ptr, expected) in cases {
-            let before = state(&heap);
-            assert_eq!(
-                heap.realloc(ptr, 32),
-                Err(ReallocError::Free(expected)),
-                "{name}: realloc({ptr:p}, 32)"
-            );
-            assert_eq!(
-                state(&heap),
-                before,
-                "{name}: a refused realloc changed the heap"
-            );
-            assert_sound(&heap);
-        }
+        realloc_bad_pointers_on(&mut heap, name);
+        let mut arena = Arena::new(4096);
+        let mut words = map_words(4096);
+        let map = StartBits::new(&mut words, arena.base());
+        let mut heap = Heap::with_map(ArenaBreak::new(arena.buffer()), options, map);
+        realloc_bad_pointers_on(&mut heap, name);
+    }
+}
+
+fn realloc_bad_pointers_on<M: StartMap>(
+    heap: &mut Heap<ArenaBreak<'_>, Options, (), M>,
+    name: &str,
+) {
+    let a = alloc(heap, 64);
+    let b = alloc(heap, 64);
+    let _c = alloc(heap, 64);
+    free(heap, b);
+    let (ia, ib) = (info(heap, a), info(heap, b));
+    let outside = heap.brk() + 64;
+    let cases: [(*mut u8, FreeError); 5] = [
+        (std::ptr::null_mut(), FreeError::Null),
+        (
+            offset(a, 8),
+            FreeError::InsideBlock {
+                addr: ia.data + 8,
+                data: ia.data,
+                offset: 8,
+            },
+        ),
+        (
+            offset(a, -(HEADER_SIZE as isize)),
+            FreeError::Header {
+                addr: ia.header,
+                data: ia.data,
+            },
+        ),
+        (b.as_ptr(), FreeError::DoubleFree { addr: ib.data }),
+        (
+            std::ptr::without_provenance_mut(outside),
+            FreeError::NotInHeap { addr: outside },
+        ),
+    ];
+    for (ptr, expected) in cases {
+        let before = state(heap);
+        assert_eq!(
+            heap.realloc(ptr, 32),
+            Err(ReallocError::Free(expected)),
+            "{name}: realloc({ptr:p}, 32)"
+        );
+        assert_eq!(
+            state(heap),
+            before,
+            "{name}: a refused realloc changed the heap"
+        );
+        assert_sound(heap);
     }
 }
 
@@ -1372,80 +1404,381 @@ fn bad_frees_are_refused_with_the_right_error_and_change_nothing() {
     for (name, options) in BOTH {
         let mut arena = Arena::new(4096);
         let mut heap = Heap::new(ArenaBreak::new(arena.buffer()), options);
-        let a = alloc(&mut heap, 64);
-        let b = alloc(&mut heap, 64);
-        let _c = alloc(&mut heap, 64);
-        free(&mut heap, b);
-        let (ia, ib) = (info(&heap, a), info(&heap, b));
-        let below = ia.header - 16;
-        let above = heap.brk() + 16;
-        let mut on_stack = 0u64;
-        let stack = std::ptr::addr_of_mut!(on_stack).cast::<u8>();
-        let cases: Vec<(*mut u8, FreeError, &str)> = vec![
-            (std::ptr::null_mut(), FreeError::Null, "null"),
-            (
-                std::ptr::without_provenance_mut(below),
-                FreeError::NotInHeap { addr: below },
-                "0x",
-            ),
-            (
-                std::ptr::without_provenance_mut(above),
-                FreeError::NotInHeap { addr: above },
-                "not a block",
-            ),
-            (
-                stack,
-                FreeError::NotInHeap {
-                    addr: stack as usize,
-                },
-                "malloc never returned",
-            ),
-            (
-                offset(a, -(HEADER_SIZE as isize)),
-                FreeError::Header {
-                    addr: ia.header,
-                    data: ia.data,
-                },
-                "header",
-            ),
-            (
-                offset(a, 24),
-                FreeError::InsideBlock {
-                    addr: ia.data + 24,
-                    data: ia.data,
-                    offset: 24,
-                },
-                "24 bytes into",
-            ),
-            (
-                b.as_ptr(),
-                FreeError::DoubleFree { addr: ib.data },
-                "double free",
-            ),
-        ];
-        for (ptr, expected, words) in cases {
-            let before = state(&heap);
-            let e = heap.free(ptr).unwrap_err();
-            assert_eq!(e, expected, "{name}: free({ptr:p})");
-            let message = e.to_string();
-            assert!(
-                message.to_lowercase().contains(&words.to_lowercase()),
-                "{name}: {message:?} should say {words:?}"
-            );
-            if ptr as usize != 0 {
-                assert!(
-                    message.contains(&format!("{:x}", ptr as usize)),
-                    "{name}: {message:?} should name the address"
-                );
-            }
-            assert_eq!(
-                state(&heap),
-                before,
-                "{name}: free({ptr:p}) changed the heap"
-            );
-            assert_sound(&heap);
-        }
+        bad_frees_on(&mut heap, name);
     }
+}
+
+/// With a start map, every bad free is refused with the same error as without one: the map
+/// holds only headers, and any pointer whose header it does not hold is looked up by the walk.
+#[test]
+fn bad_frees_with_a_start_map_are_refused_with_the_right_error_and_change_nothing() {
+    for (name, options) in BOTH {
+        let mut arena = Arena::new(4096);
+        let mut words = map_words(4096);
+        let map = StartBits::new(&mut words, arena.base());
+        let mut heap = Heap::with_map(ArenaBreak::new(arena.buffer()), options, map);
+        bad_frees_on(&mut heap, name);
+        assert!(
+            heap.map().recorded() > 0,
+            "{name}: the map recorded nothing"
+        );
+    }
+}
+
+fn bad_frees_on<M: StartMap>(heap: &mut Heap<ArenaBreak<'_>, Options, (), M>, name: &str) {
+    let a = alloc(heap, 64);
+    let b = alloc(heap, 64);
+    let _c = alloc(heap, 64);
+    free(heap, b);
+    let (ia, ib) = (info(heap, a), info(heap, b));
+    let below = ia.header - 16;
+    let above = heap.brk() + 16;
+    let mut on_stack = 0u64;
+    let stack = std::ptr::addr_of_mut!(on_stack).cast::<u8>();
+    let cases: Vec<(*mut u8, FreeError, &str)> = vec![
+        (std::ptr::null_mut(), FreeError::Null, "null"),
+        (
+            std::ptr::without_provenance_mut(below),
+            FreeError::NotInHeap { addr: below },
+            "0x",
+        ),
+        (
+            std::ptr::without_provenance_mut(above),
+            FreeError::NotInHeap { addr: above },
+            "not a block",
+        ),
+        (
+            stack,
+            FreeError::NotInHeap {
+                addr: stack as usize,
+            },
+            "malloc never returned",
+        ),
+        (
+            offset(a, -(HEADER_SIZE as isize)),
+            FreeError::Header {
+                addr: ia.header,
+                data: ia.data,
+            },
+            "header",
+        ),
+        (
+            offset(a, 24),
+            FreeError::InsideBlock {
+                addr: ia.data + 24,
+                data: ia.data,
+                offset: 24,
+            },
+            "24 bytes into",
+        ),
+        (
+            b.as_ptr(),
+            FreeError::DoubleFree { addr: ib.data },
+            "double free",
+        ),
+    ];
+    for (ptr, expected, words) in cases {
+        let before = state(heap);
+        let e = heap.free(ptr).unwrap_err();
+        assert_eq!(e, expected, "{name}: free({ptr:p})");
+        let message = e.to_string();
+        assert!(
+            message.to_lowercase().contains(&words.to_lowercase()),
+            "{name}: {message:?} should say {words:?}"
+        );
+        if ptr as usize != 0 {
+            assert!(
+                message.contains(&format!("{:x}", ptr as usize)),
+                "{name}: {message:?} should name the address"
+            );
+        }
+        assert_eq!(
+            state(heap),
+            before,
+            "{name}: free({ptr:p}) changed the heap"
+        );
+        assert_sound(heap);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The start map
+// ---------------------------------------------------------------------------------------------
+
+/// The blocks each `Lookup` event says the lookup looked at, taking the events.
+fn lookups<B: Break, C: Config, M: StartMap>(heap: &mut Heap<B, C, Recorder, M>) -> Vec<usize> {
+    heap.observer_mut()
+        .take()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Lookup { blocks, .. } => Some(blocks),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Without a map, the checked `free` and `realloc` walk the chain to the pointer's block; with
+/// a map that holds every header they look at that block alone, wherever it is in the chain,
+/// and do the same thing.
+#[test]
+fn with_a_start_map_free_and_realloc_look_at_one_block_wherever_it_is() {
+    const N: usize = 120;
+    let options = Options::with_policy(Policy::Segregated);
+    let mut arena = Arena::new(64 * 1024);
+    let base = arena.base();
+    let mut plain = Heap::with_observer(
+        ArenaBreak::new(arena.buffer()),
+        options,
+        Recorder::default(),
+    );
+    let mut arena2 = Arena::new(64 * 1024);
+    let base2 = arena2.base();
+    let mut words = map_words(64 * 1024);
+    let map = StartBits::new(&mut words, base2);
+    let mut mapped = Heap::with_observer_and_map(
+        ArenaBreak::new(arena2.buffer()),
+        options,
+        Recorder::default(),
+        map,
+    );
+    let a: Vec<_> = (0..N).map(|_| alloc(&mut plain, 48)).collect();
+    let b: Vec<_> = (0..N).map(|_| alloc(&mut mapped, 48)).collect();
+    assert_eq!(mapped.map().recorded(), N, "one bit per header");
+    for i in [N - 2, 3, N / 2, 0] {
+        free(&mut plain, a[i]);
+        free(&mut mapped, b[i]);
+        assert_eq!(lookups(&mut plain), [i + 1], "the walk reaches block {i}");
+        assert_eq!(
+            lookups(&mut mapped),
+            [1],
+            "the map finds block {i} directly"
+        );
+    }
+    let p = plain.realloc(a[N - 3].as_ptr(), 200).unwrap();
+    let q = mapped.realloc(b[N - 3].as_ptr(), 200).unwrap();
+    assert_eq!(lookups(&mut plain), [N - 2]);
+    assert_eq!(lookups(&mut mapped), [1]);
+    assert_eq!(
+        addr(p) - base,
+        addr(q) - base2,
+        "the same block, at the same place"
+    );
+    // A double free is caught through the map too, and a pointer into a block by the walk.
+    assert_eq!(
+        mapped.free(b[3].as_ptr()),
+        Err(FreeError::DoubleFree { addr: addr(b[3]) })
+    );
+    assert_eq!(lookups(&mut mapped), [1]);
+    let inside = offset(b[5], ALIGN as isize);
+    assert!(matches!(
+        mapped.free(inside),
+        Err(FreeError::InsideBlock { offset, .. }) if offset == ALIGN
+    ));
+    assert_eq!(
+        lookups(&mut mapped),
+        [6],
+        "not a data address: the walk says why"
+    );
+    let plain_blocks: Vec<_> = plain
+        .blocks()
+        .map(|b| (b.header - base, b.size, b.free))
+        .collect();
+    let mapped_blocks: Vec<_> = mapped
+        .blocks()
+        .map(|b| (b.header - base2, b.size, b.free))
+        .collect();
+    assert_eq!(plain_blocks, mapped_blocks);
+}
+
+/// A map too small for the heap forgets the headers past its end; their blocks are still
+/// freed, found by the walk.
+#[test]
+fn a_start_map_that_covers_part_of_the_heap_falls_back_to_the_walk_past_it() {
+    let mut arena = Arena::new(16 * 1024);
+    let base = arena.base();
+    // One word: 64 headers' worth of addresses, 64 · ALIGN bytes.
+    let mut words = [0usize; 1];
+    let covered = usize::BITS as usize * ALIGN;
+    let map = StartBits::new(&mut words, base);
+    let mut heap = Heap::with_observer_and_map(
+        ArenaBreak::new(arena.buffer()),
+        Options::DEFAULT,
+        Recorder::default(),
+        map,
+    );
+    let ptrs: Vec<_> = (0..40).map(|_| alloc(&mut heap, 48)).collect();
+    let inside = ptrs
+        .iter()
+        .filter(|p| addr(**p) - HEADER_SIZE < base + covered)
+        .count();
+    assert!(
+        inside > 1 && inside < 40,
+        "the map covers some blocks: {inside}"
+    );
+    assert_eq!(heap.map().recorded(), inside);
+    let (first_out, first_in) = (ptrs[inside + 2], ptrs[1]);
+    free(&mut heap, first_out);
+    assert_eq!(
+        lookups(&mut heap),
+        [inside + 3],
+        "forgotten: found by the walk"
+    );
+    free(&mut heap, first_in);
+    assert_eq!(lookups(&mut heap), [1], "recorded: found through the map");
+    for p in ptrs
+        .iter()
+        .rev()
+        .filter(|p| **p != first_out && **p != first_in)
+    {
+        free(&mut heap, *p);
+    }
+    assert!(blocks(&heap).is_empty());
+    assert_eq!(
+        heap.map().recorded(),
+        0,
+        "every header given back was forgotten"
+    );
+}
+
+/// A start map that counts the times its `below` found a header.
+struct Asked<M> {
+    map: M,
+    found: std::cell::Cell<usize>,
+}
+
+// SAFETY: every call goes to `map`, which keeps the contract.
+unsafe impl<M: StartMap> StartMap for Asked<M> {
+    const KEEPS: bool = true;
+    fn insert(&mut self, header: usize) {
+        self.map.insert(header)
+    }
+    fn remove(&mut self, header: usize) {
+        self.map.remove(header)
+    }
+    fn clear(&mut self) {
+        self.map.clear()
+    }
+    fn contains(&self, header: usize) -> bool {
+        self.map.contains(header)
+    }
+    fn recorded(&self) -> usize {
+        self.map.recorded()
+    }
+    fn below(&self, header: usize) -> Option<usize> {
+        let h = self.map.below(header);
+        self.found.set(self.found.get() + usize::from(h.is_some()));
+        h
+    }
+}
+
+/// Freeing the last block gives the end of the heap back, which needs the block before it:
+/// with a map, `below` names it, so freeing blocks in the reverse order of their allocation
+/// (each one the last) asks the map rather than walking the chain, with the same outcome.
+#[test]
+fn freeing_the_last_block_finds_the_one_before_through_the_start_map() {
+    let mut arena = Arena::new(16 * 1024);
+    let mut words = map_words(16 * 1024);
+    let map = Asked {
+        map: StartBits::new(&mut words, arena.base()),
+        found: std::cell::Cell::new(0),
+    };
+    let options = Options::with_policy(Policy::Segregated);
+    let mut heap = Heap::with_map(ArenaBreak::new(arena.buffer()), options, map);
+    let ptrs: Vec<_> = (0..20).map(|i| alloc(&mut heap, 16 + 8 * i)).collect();
+    for (i, p) in ptrs.iter().enumerate().rev() {
+        let before = heap.brk();
+        free(&mut heap, *p);
+        assert!(
+            heap.brk() < before,
+            "block {i} was the last: the break moves down"
+        );
+        assert_eq!(heap.map().recorded(), i);
+    }
+    assert!(blocks(&heap).is_empty());
+    assert_eq!(
+        heap.map().found.get(),
+        19,
+        "all but the first found their neighbour there"
+    );
+}
+
+/// `reset` forgets every block, and the map with them.
+#[test]
+fn reset_clears_the_start_map() {
+    let mut arena = Arena::new(4096);
+    let mut words = map_words(4096);
+    let map = StartBits::new(&mut words, arena.base());
+    let mut heap = Heap::with_map(ArenaBreak::new(arena.buffer()), Options::SEED, map);
+    let a = alloc(&mut heap, 64);
+    alloc(&mut heap, 64);
+    free(&mut heap, a);
+    assert_eq!(heap.map().recorded(), 2);
+    heap.reset();
+    assert_eq!(heap.map().recorded(), 0);
+    assert_sound(&heap);
+    let b = alloc(&mut heap, 64);
+    assert_eq!(b, a, "the same address again");
+    free(&mut heap, b);
+}
+
+/// A map that claims a header where there is none. It breaks the `StartMap` contract on
+/// purpose, so the heap it is given is only checked, never used: `check` reads no header at an
+/// address the map holds.
+struct Lying {
+    at: usize,
+}
+
+// SAFETY: this map breaks the contract (it holds `at`, which the heap never inserted); the
+// test that uses it calls nothing but `check`, which takes no address from the map to read.
+unsafe impl StartMap for Lying {
+    const KEEPS: bool = true;
+    fn insert(&mut self, _: usize) {}
+    fn remove(&mut self, _: usize) {}
+    fn clear(&mut self) {}
+    fn contains(&self, header: usize) -> bool {
+        header == self.at
+    }
+    fn recorded(&self) -> usize {
+        1
+    }
+}
+
+/// `check` counts the chain's headers that the map holds against how many addresses it holds,
+/// and names the one that is no header.
+#[test]
+fn check_names_an_address_the_start_map_holds_that_is_no_header() {
+    let with = |at: &dyn Fn(usize) -> usize| {
+        let mut arena = Arena::new(4096);
+        let base = arena.base();
+        let lying = Lying { at: at(base) };
+        let mut heap = Heap::with_map(ArenaBreak::new(arena.buffer()), Options::DEFAULT, lying);
+        let empty = heap.check();
+        let p = heap.alloc(64).unwrap();
+        heap.alloc(64).unwrap();
+        assert_eq!(
+            addr(p),
+            base + HEADER_SIZE,
+            "the first block starts the arena"
+        );
+        (empty, heap.check())
+    };
+    // Holding the first header, the one address it claims, is true once the heap has it.
+    assert_eq!(
+        with(&|base| base),
+        (Err(Corruption::StaleCache { block: 0 }), Ok(()))
+    );
+    // Inside the first block's data.
+    let (_, inside) = with(&|base| base + HEADER_SIZE + 2 * ALIGN);
+    let stray = match inside {
+        Err(Corruption::StaleCache { block }) => block,
+        other => panic!("an address inside a block passed: {other:?}"),
+    };
+    assert_eq!(stray % 4096, HEADER_SIZE + 2 * ALIGN, "named: {stray:#x}");
+    // Past the break: no block to name.
+    assert_eq!(
+        with(&|base| base + 2048).1,
+        Err(Corruption::StaleCache { block: 0 })
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

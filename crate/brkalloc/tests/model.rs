@@ -11,14 +11,20 @@
 mod support;
 
 use brkalloc::brk::FakePages;
+use brkalloc::heap::{StartBits, StartMap};
+use brkalloc::observer::Value;
 use brkalloc::{
-    ArenaBreak, Config, GrowOnlyConfig, Heap, Options, PagedBreak, Policy, SegregatedConfig,
+    ArenaBreak, Config, Event, GrowOnlyConfig, Heap, Options, PagedBreak, Policy, SegregatedConfig,
 };
 use proptest::prelude::*;
 use std::alloc::Layout;
-use support::{option_sets, run_model, run_model_with, seeded_ops, Arena, Checks, Rng};
+use support::{
+    map_words, option_sets, run_model, run_model_with, seeded_ops, Arena, Checks, Forgetful,
+    Recorder, Rng,
+};
 
-/// Runs `ops` on an arena heap of `len` bytes, for every option set of `policy`.
+/// Runs `ops` on an arena heap of `len` bytes, for every option set of `policy`: once with no
+/// start map, once with a [`StartBits`] map over the whole arena.
 fn arena_runs(policy: Policy, len: usize, ops: &[support::Op]) {
     for (name, options) in option_sets(policy) {
         let mut arena = Arena::new(len);
@@ -30,7 +36,62 @@ fn arena_runs(policy: Policy, len: usize, ops: &[support::Op]) {
             eprintln!("failed with policy {policy}, options {name}: {options:?}");
             std::panic::resume_unwind(panic);
         }
+        let mut arena = Arena::new(len);
+        let mut words = map_words(len);
+        let map = StartBits::new(&mut words, arena.base());
+        let mut heap = Heap::with_map(ArenaBreak::new(arena.buffer()), options, map);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_model(&mut heap, ops, Checks::ARENA)
+        }));
+        if let Err(panic) = result {
+            eprintln!("failed with a start map, policy {policy}, options {name}: {options:?}");
+            std::panic::resume_unwind(panic);
+        }
     }
+}
+
+/// The events of a model run of `ops` on an arena heap with `options` and the map `make`
+/// builds over the arena, with every address made relative to the arena's start, and the
+/// `Lookup` events (the one thing a map changes: how far a lookup walks) left out.
+fn events_with<'w, M: StartMap>(
+    options: Options,
+    len: usize,
+    ops: &[support::Op],
+    make: impl FnOnce(&'w mut [usize], usize) -> M,
+    words: &'w mut [usize],
+) -> Vec<(&'static str, Vec<(&'static str, usize)>)> {
+    let mut arena = Arena::new(len);
+    let base = arena.base();
+    let map = make(words, base);
+    let mut heap = Heap::with_observer_and_map(
+        ArenaBreak::new(arena.buffer()),
+        options,
+        Recorder::default(),
+        map,
+    );
+    run_model(&mut heap, ops, Checks::ARENA);
+    let relative = |n: usize| {
+        if (base..=base + len).contains(&n) {
+            n - base
+        } else {
+            n
+        }
+    };
+    heap.observer_mut()
+        .take()
+        .into_iter()
+        .filter(|e| !matches!(e, Event::Lookup { .. }))
+        .map(|e| {
+            let fields = e
+                .fields()
+                .map(|(name, v)| match v {
+                    Value::Number(n) => (name, relative(n)),
+                    Value::Flag(f) => (name, usize::from(f)),
+                })
+                .collect();
+            (e.kind(), fields)
+        })
+        .collect()
 }
 
 macro_rules! arena_model_tests {
@@ -115,16 +176,33 @@ proptest! {
 const PAGE: usize = 4096;
 
 /// Runs `ops` on a [`PagedBreak`] over fake pages, where another allocator takes a page or two
-/// before about one step in ten, and about one step in twenty races the break's next growth.
+/// before about one step in ten, and about one step in twenty races the break's next growth:
+/// once with no start map, once with a [`StartBits`] map over all the pages.
 fn paged_run<C: Config + std::fmt::Debug + Clone>(
     config: C,
     ops: &[support::Op],
     seed: u64,
     name: &str,
 ) {
+    paged_run_with(config.clone(), ops, seed, name, |_| ());
+    let mut words = map_words(4 << 20);
+    paged_run_with(config, ops, seed, name, |base| {
+        StartBits::new(&mut words, base)
+    });
+}
+
+/// [`paged_run`] with the start map `map` makes from the pages' first address.
+fn paged_run_with<C: Config + std::fmt::Debug + Clone, M: StartMap>(
+    config: C,
+    ops: &[support::Op],
+    seed: u64,
+    name: &str,
+    map: impl FnOnce(usize) -> M,
+) {
     let mut buffer = Arena::new(4 << 20);
+    let map = map(buffer.base());
     let brk = PagedBreak::new(FakePages::<PAGE>::new(buffer.buffer()));
-    let mut heap = Heap::new(brk, config);
+    let mut heap = Heap::with_map(brk, config, map);
     let mut rng = Rng::new(seed);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run_model_with(
@@ -136,7 +214,7 @@ fn paged_run<C: Config + std::fmt::Debug + Clone>(
                 release_all: false,
                 new_regions: true,
             },
-            &mut |heap: &Heap<PagedBreak<FakePages<'_, PAGE>>, C>| {
+            &mut |heap: &Heap<PagedBreak<FakePages<'_, PAGE>>, C, (), M>| {
                 let memory = heap.backend().memory();
                 if rng.chance(10) {
                     let _ = memory.grow_foreign(1 + rng.upto(2));
@@ -149,7 +227,12 @@ fn paged_run<C: Config + std::fmt::Debug + Clone>(
         )
     }));
     if let Err(panic) = result {
-        eprintln!("failed with options {name}, foreign-growth seed {seed}");
+        let map = if M::KEEPS {
+            "a start map"
+        } else {
+            "no start map"
+        };
+        eprintln!("failed with options {name}, {map}, foreign-growth seed {seed}");
         std::panic::resume_unwind(panic);
     }
 }
@@ -189,6 +272,43 @@ fn model_seeded_every_configuration() {
         let len = if seed % 2 == 1 { 128 << 10 } else { 2 << 20 };
         for policy in Policy::ALL {
             arena_runs(policy, len, &ops);
+        }
+    }
+}
+
+/// A start map changes how a pointer is looked up, and nothing else: with a map that knows
+/// every header, with one that forgets every other header it is told of, and with none, the
+/// same operations give the same events (addresses relative to the arena), so the same blocks
+/// at the same places, under every policy and option set. Each run is also checked against
+/// the model, bad frees included.
+#[test]
+#[cfg_attr(miri, ignore)]
+fn a_start_map_full_or_forgetful_changes_no_outcome() {
+    for seed in 0..3 {
+        let ops = seeded_ops(seed + 40, 400, 16 * 1024, 256);
+        let len = if seed % 2 == 1 { 64 << 10 } else { 1 << 20 };
+        for policy in Policy::ALL {
+            for (name, options) in option_sets(policy) {
+                let mut words = map_words(len);
+                let none = events_with(options, len, &ops, |_, _| (), &mut words);
+                let full = events_with(options, len, &ops, StartBits::new, &mut words);
+                let forgetful = events_with(
+                    options,
+                    len,
+                    &ops,
+                    |w, base| Forgetful::new(StartBits::new(w, base)),
+                    &mut words,
+                );
+                assert!(none.len() > 100, "{name}: too few events to compare");
+                assert!(
+                    none == full,
+                    "{policy} {name}, seed {seed}: a full map changed the events"
+                );
+                assert!(
+                    none == forgetful,
+                    "{policy} {name}, seed {seed}: a forgetful map changed the events"
+                );
+            }
         }
     }
 }

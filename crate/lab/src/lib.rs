@@ -9,6 +9,7 @@
 //! - [`recorder`]: an observer that keeps what the heap did, for narration.
 //! - [`trace`]: malloc-lab trace files: parse, generate, replay.
 //! - [`scenario`]: the playground's scenario scripts (`a = malloc(16); free(a)`).
+//! - [`starts`]: a start map that grows with the heap, for constant-time checked frees.
 //! - `wasm` (wasm32 only): the wasm-bindgen `Playground` the web page drives.
 //!
 //! Every arrow points from here to the allocator: `brkalloc` knows nothing of this crate.
@@ -26,6 +27,7 @@ pub mod report;
 pub use brkalloc_rng as rng;
 pub mod scenario;
 pub mod snapshot;
+pub mod starts;
 pub mod trace;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

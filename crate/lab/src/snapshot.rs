@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use brkalloc::brk::Break;
-use brkalloc::heap::{Config, Heap};
+use brkalloc::heap::{Config, Heap, StartMap};
 use brkalloc::{BlockInfo, BrkAlloc, Observer, Pages, Policy, Stats, ALIGN, HEADER_SIZE};
 
 /// The whole heap at one moment, from its start to the break.
@@ -147,14 +147,14 @@ impl Totals {
     /// The totals of a heap, in one walk of its chain, counted as a [`Snapshot`] counts them
     /// (segments as runs of adjacent blocks): what the playground's stats panel shows, without
     /// building the whole snapshot.
-    pub fn of<B: Break, C: Config, O: Observer>(heap: &Heap<B, C, O>) -> Totals {
+    pub fn of<B: Break, C: Config, O: Observer, M: StartMap>(heap: &Heap<B, C, O, M>) -> Totals {
         Stats::from_blocks(heap.heap_start(), heap.brk(), heap.blocks()).into()
     }
 }
 
 impl Snapshot {
     /// The heap as data.
-    pub fn of<B: Break, C: Config, O: Observer>(heap: &Heap<B, C, O>) -> Snapshot {
+    pub fn of<B: Break, C: Config, O: Observer, M: StartMap>(heap: &Heap<B, C, O, M>) -> Snapshot {
         let listed: Vec<_> = heap.listed().collect();
         Snapshot::build(
             heap.heap_start(),

@@ -42,6 +42,7 @@ use crate::api::{
 use crate::json::{OPTION_FIELDS, PRESETS};
 use crate::loose::{LooseHeap, Stop, Walked};
 use crate::snapshot::{FreeList, Snapshot, Totals};
+use crate::starts::StartBitVec;
 use crate::trace::{self, ReplayOptions, Replayer};
 use crate::wording::{self, Address, Arg, Call, Function, Quantity};
 use crate::Recorder;
@@ -317,8 +318,9 @@ fn located(message: &str, at: ErrorAt) -> JsValue {
 /// operation on a heap of 10,000 blocks still fits in a frame.
 const VISIT_LIMIT: usize = 256;
 
-/// The playground's heap.
-type PlaygroundHeap = Heap<WasmBreak, Options, Recorder>;
+/// The playground's heap, with a start map so that `free(p)` and `realloc(p, n)` find their
+/// block without walking the chain.
+type PlaygroundHeap = Heap<WasmBreak, Options, Recorder, StartBitVec>;
 
 /// The heap with the checks off ("as C does", [`crate::loose`]).
 type LoosePlaygroundHeap = LooseHeap<WasmBreak>;
@@ -971,7 +973,12 @@ impl Playground {
         let recorder = Recorder::with_visit_limit(VISIT_LIMIT);
         if checks {
             self.loose = None;
-            self.held = Held::Heap(Heap::with_observer(brk, options, recorder));
+            self.held = Held::Heap(Heap::with_observer_and_map(
+                brk,
+                options,
+                recorder,
+                StartBitVec::new(),
+            ));
         } else {
             self.held = Held::Heap(placeholder());
             self.loose = Some(LooseHeap::new(brk, options, recorder));
@@ -1072,10 +1079,11 @@ fn first_page() -> Result<WasmBreak, JsError> {
 /// An empty heap that has grown no memory: what `held` holds while a trace replay or the
 /// loose heap has the real one, or while the heap is being replaced.
 fn placeholder() -> PlaygroundHeap {
-    Heap::with_observer(
+    Heap::with_observer_and_map(
         WasmBreak::wasm(),
         Options::DEFAULT,
         Recorder::with_visit_limit(VISIT_LIMIT),
+        StartBitVec::new(),
     )
 }
 

@@ -11,7 +11,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::mem::MaybeUninit;
 
-use brkalloc::{BlockInfo, Break, Config, Heap, Observer, HEADER_SIZE};
+use brkalloc::{BlockInfo, Break, Config, Heap, Observer, StartMap, HEADER_SIZE};
 
 use crate::wording::{self, Address};
 
@@ -30,8 +30,8 @@ pub const MAX_WRITE: usize = 1 << 20;
 /// Where `len` bytes from `addr` fall: `(data address of the used block, offset in its data)`
 /// when they all lie inside one used block's data, else a sentence saying where they go
 /// instead. `verb` is `writes` or `reads`.
-pub fn checked_range<B: Break, C: Config, O: Observer>(
-    heap: &Heap<B, C, O>,
+pub fn checked_range<B: Break, C: Config, O: Observer, M: StartMap>(
+    heap: &Heap<B, C, O, M>,
     addr: usize,
     len: usize,
     verb: &str,
@@ -101,8 +101,8 @@ pub fn checked_range<B: Break, C: Config, O: Observer>(
 
 /// Writes `bytes` at `addr`, which must lie inside one used block's data (checked as
 /// [`checked_range`] says); on refusal nothing changes.
-pub fn write<B: Break, C: Config, O: Observer>(
-    heap: &mut Heap<B, C, O>,
+pub fn write<B: Break, C: Config, O: Observer, M: StartMap>(
+    heap: &mut Heap<B, C, O, M>,
     addr: usize,
     bytes: &[u8],
 ) -> Result<Written, String> {
@@ -122,8 +122,8 @@ pub fn write<B: Break, C: Config, O: Observer>(
 /// `memcpy`: copies `len` bytes from `src` to `dst`, both inside used blocks' data (the
 /// source is checked first, as [`checked_range`] says, with `reads`); on refusal nothing
 /// changes. The bytes are copied as they are, written or not.
-pub fn copy<B: Break, C: Config, O: Observer>(
-    heap: &mut Heap<B, C, O>,
+pub fn copy<B: Break, C: Config, O: Observer, M: StartMap>(
+    heap: &mut Heap<B, C, O, M>,
     dst: usize,
     src: usize,
     len: usize,

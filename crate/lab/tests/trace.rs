@@ -930,3 +930,78 @@ fn replay_frees_without_looking_up_pointers_and_ends_as_the_checked_calls_do() {
         }
     }
 }
+
+/// Counts the checked calls' lookups and the most blocks one of them looked at.
+#[derive(Default)]
+struct Lookups {
+    count: usize,
+    most_blocks: usize,
+}
+
+impl brkalloc::Observer for Lookups {
+    fn event(&mut self, event: Event) {
+        if let Event::Lookup { blocks, .. } = event {
+            self.count += 1;
+            self.most_blocks = self.most_blocks.max(blocks);
+        }
+    }
+}
+
+/// A 100,000-operation trace (and shorter ones of every other kind) through the checked `free`
+/// and `realloc` of a heap that keeps a start map: every lookup looks at the pointer's own
+/// block alone, and the heap ends exactly as the replayer's, which looks nothing up, leaves it.
+#[test]
+fn with_a_start_map_the_checked_calls_replay_a_long_trace_without_walking() {
+    use brkalloc_lab::starts::StartBitVec;
+    for (kind, ops) in [
+        (Kind::Random, 100_000),
+        (Kind::Coalesce, 20_000),
+        (Kind::Grow, 20_000),
+        (Kind::SmallLarge, 20_000),
+    ] {
+        let trace = generate(kind, ops, 5);
+        let options = Options::with_policy(Policy::Segregated);
+        let len = 64 << 20;
+
+        let mut buffer = vec![MaybeUninit::new(0u8); len];
+        let base = buffer.as_ptr() as usize;
+        let mut heap = Heap::new(ArenaBreak::new(&mut buffer), options);
+        trace::replay(&trace, &mut heap).unwrap();
+        let relative = |b: BlockInfo, base: usize| (b.header - base, b.size, b.free);
+        let replayed: Vec<_> = heap.blocks().map(|b| relative(b, base)).collect();
+
+        let mut buffer = vec![MaybeUninit::new(0u8); len];
+        let base = buffer.as_ptr() as usize;
+        let mut heap = Heap::with_observer_and_map(
+            ArenaBreak::new(&mut buffer),
+            options,
+            Lookups::default(),
+            StartBitVec::new(),
+        );
+        let mut table: Vec<Option<NonNull<u8>>> = vec![None; trace.ops.len()];
+        let mut lookups = 0;
+        for op in &trace.ops {
+            match *op {
+                Op::Alloc { id, size } => table[id] = Some(heap.alloc(size).unwrap()),
+                Op::Free { id } => {
+                    heap.free(table[id].take().unwrap().as_ptr()).unwrap();
+                    lookups += 1;
+                }
+                Op::Realloc { id, size } => {
+                    let p = table[id].unwrap().as_ptr();
+                    table[id] = Some(heap.realloc(p, size).unwrap());
+                    lookups += 1;
+                }
+            }
+        }
+        heap.check().unwrap();
+        assert!(lookups > ops / 4, "{kind:?}: the trace frees");
+        assert_eq!(heap.observer().count, lookups, "{kind:?}: one lookup each");
+        assert_eq!(heap.observer().most_blocks, 1, "{kind:?}: no lookup walked");
+        let checked: Vec<_> = heap.blocks().map(|b| relative(b, base)).collect();
+        assert!(
+            checked == replayed,
+            "{kind:?}: the checked calls left another heap"
+        );
+    }
+}

@@ -13,7 +13,7 @@ use core::fmt;
 use super::block::{Block, ALIGN, FREE, HEADER_SIZE, MIN_DATA, PREV_FREE, SEGMENT_START, WORD};
 use super::seglist::{class_of, FreeLists, FL, SL};
 use super::segments::Segments;
-use super::{Config, Heap, Policy};
+use super::{Config, Heap, Policy, StartMap};
 use crate::brk::Break;
 use crate::observer::Observer;
 
@@ -76,7 +76,8 @@ pub enum Corruption {
         block: usize,
     },
     /// A pointer the heap keeps (its last block, or next fit's resume point) is not on the
-    /// chain where it should be.
+    /// chain where it should be, or its [`StartMap`](super::StartMap) holds an address where
+    /// no header starts (`block` is then that address, or 0 when it is outside every block).
     StaleCache {
         /// The cached address.
         block: usize,
@@ -315,7 +316,7 @@ impl Walk {
     }
 }
 
-impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
+impl<B: Break, C: Config, O: Observer, M: StartMap> Heap<B, C, O, M> {
     /// What a walk may trust.
     pub(crate) fn view(&self) -> View<'_> {
         View {
@@ -342,6 +343,9 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                     block: self.tail.addr(),
                 });
             }
+            if M::KEEPS && self.map.recorded() != 0 {
+                return Err(Corruption::StaleCache { block: 0 });
+            }
             return self.check_lists(&v, 0);
         }
         if v.segment(0).map(|(s, _)| s.addr()) != Some(self.head.addr()) {
@@ -354,8 +358,12 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         let mut free_blocks = 0usize;
         let mut saw_rover = self.rover.is_null();
         let mut last = 0usize;
+        let mut mapped = 0usize;
         while let Some(r) = walk.step(&v)? {
             let a = r.header;
+            if M::KEEPS && self.map.contains(a) {
+                mapped += 1;
+            }
             let free = r.flags & FREE != 0;
             if (r.flags & SEGMENT_START != 0) != r.first_of_segment {
                 return Err(Corruption::SegmentFlag { block: a });
@@ -394,6 +402,12 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         if !saw_rover {
             return Err(Corruption::StaleCache {
                 block: self.rover.addr(),
+            });
+        }
+        if M::KEEPS && mapped != self.map.recorded() {
+            // The map holds an address that is no header (invariant 8).
+            return Err(Corruption::StaleCache {
+                block: self.stray_start(&v),
             });
         }
         if !self.stranded && self.brk.current() != self.end {
@@ -446,6 +460,24 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             });
         }
         Ok(())
+    }
+
+    /// An address inside a block (past its header's start) that the start map holds, to name
+    /// when the map holds more addresses than the chain has headers; 0 when the stray address
+    /// is outside every block. Looks at every aligned address of the heap, so it runs only
+    /// once `check` has found something wrong.
+    fn stray_start(&self, v: &View<'_>) -> usize {
+        let mut walk = Walk::new(v);
+        while let Ok(Some(r)) = walk.step(v) {
+            let end = r.header + HEADER_SIZE + r.size;
+            if let Some(a) = (r.header + ALIGN..end)
+                .step_by(ALIGN)
+                .find(|&a| self.map.contains(a))
+            {
+                return a;
+            }
+        }
+        0
     }
 
     /// The first free block (but the last) that is not on its class's list, to name when the

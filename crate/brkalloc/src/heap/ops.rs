@@ -5,30 +5,35 @@ use core::ptr::NonNull;
 
 use super::block::{Block, ALIGN, FREE, HEADER_SIZE, MIN_DATA, PREV_FREE, SEGMENT_START};
 use super::seglist::class_of;
-use super::{Config, Heap, Policy};
+use super::{Config, Heap, Policy, StartMap};
 use crate::brk::{Break, BreakError};
 use crate::observer::{Event, Observer};
 
-impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
+impl<B: Break, C: Config, O: Observer, M: StartMap> Heap<B, C, O, M> {
     #[inline]
     pub(super) fn segregated(&self) -> bool {
         self.config.policy() == Policy::Segregated
     }
 
     /// Writes a new block's header at `at`: its size, its flags and, when the heap stores
-    /// `next` ([`Config::stores_next`]), `next`.
+    /// `next` ([`Config::stores_next`]), `next`; and records it in the start map. Every header
+    /// the heap makes is made here.
     ///
     /// # Safety
     ///
-    /// As for [`Block::write`].
+    /// As for [`Block::write`]; and the block is about to join the chain: the caller links it
+    /// before the operation ends.
     #[inline(always)]
     pub(super) unsafe fn new_header(
-        &self,
+        &mut self,
         at: *mut u8,
         size: usize,
         flags: usize,
         next: Block,
     ) -> Block {
+        if M::KEEPS {
+            self.map.insert(at.addr());
+        }
         // SAFETY: the caller's guarantee is `write`'s and `write_tag`'s.
         unsafe {
             if self.config.stores_next() {
@@ -268,10 +273,14 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         }
     }
 
-    /// Updates the heap's pointers to blocks when `gone` is merged into the block `into` just
-    /// before it: the tail, and next fit's rover.
+    /// Updates the heap's records of blocks when `gone` is merged into the block `into` just
+    /// before it: the tail, next fit's rover, and the start map. Every header that is merged
+    /// away is forgotten here.
     #[inline]
     fn forget(&mut self, gone: Block, into: Block) {
+        if M::KEEPS {
+            self.map.remove(gone.addr());
+        }
         if gone == self.tail {
             self.tail = into;
         }
@@ -433,9 +442,9 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         });
     }
 
-    /// The block before `b` in the chain (null for the first), from `known`, the first block,
-    /// or the cached block before the tail; else by walking the chain from the start if `walk`
-    /// allows, or `None`.
+    /// The block before `b` in the chain (null for the first), from `known` or the first
+    /// block; else, if `walk` allows, from the start map's nearest header below `b` when its
+    /// `next` is `b`, or by walking the chain from the start; else `None`.
     ///
     /// # Safety
     ///
@@ -449,6 +458,18 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
         }
         if !walk {
             return None;
+        }
+        if M::KEEPS {
+            if let Some(h) = self.map.below(b.addr()) {
+                let p = Block(self.segments.ptr_to(h).cast());
+                // SAFETY: the map returns only addresses it contains, which are headers of
+                // blocks on the chain (invariant 8, which holds here too: a merge forgets the
+                // header it merges away as it happens, and `release` forgets the blocks it
+                // gives back only after this): `p` is live.
+                if unsafe { self.next_of(p) } == b {
+                    return Some(p);
+                }
+            }
         }
         let mut p = self.head;
         // SAFETY: every block on the chain is live, and `b` is on it, after `head`.
@@ -488,6 +509,9 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
             let mut x = run;
             while !x.is_null() {
                 self.unfile(x);
+                if M::KEEPS {
+                    self.map.remove(x.addr());
+                }
                 count += 1;
                 x = self.next_of(x);
             }
@@ -497,6 +521,9 @@ impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
                 let mut x = run;
                 while !x.is_null() {
                     self.file(x);
+                    if M::KEEPS {
+                        self.map.insert(x.addr());
+                    }
                     x = self.next_of(x);
                 }
                 return;

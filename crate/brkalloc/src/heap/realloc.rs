@@ -7,11 +7,11 @@
 use core::ptr::{self, NonNull};
 
 use super::block::{Block, HEADER_SIZE, MIN_DATA, PREV_FREE};
-use super::{Config, Heap};
+use super::{Config, Heap, StartMap};
 use crate::brk::{Break, BreakError};
 use crate::observer::{Event, Observer};
 
-impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
+impl<B: Break, C: Config, O: Observer, M: StartMap> Heap<B, C, O, M> {
     /// Resizes the used block `b` to hold `need` bytes (rounded), keeping alignment `align`
     /// if it has to move. On error nothing changed. `walk` is as for `free_block`.
     ///

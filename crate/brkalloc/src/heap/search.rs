@@ -5,7 +5,7 @@
 
 use super::block::{round_up, Block, ALIGN, HEADER_SIZE, MIN_DATA};
 use super::seglist::{class_at_least, class_min, class_of, SL};
-use super::{Config, Heap, Policy};
+use super::{Config, Heap, Policy, StartMap};
 use crate::brk::Break;
 use crate::observer::{Event, Observer};
 
@@ -55,7 +55,7 @@ pub(super) unsafe fn fits(b: Block, need: usize, align: usize) -> Option<usize> 
     (last >= data + HEADER_SIZE + MIN_DATA).then(|| last - data)
 }
 
-impl<B: Break, C: Config, O: Observer> Heap<B, C, O> {
+impl<B: Break, C: Config, O: Observer, M: StartMap> Heap<B, C, O, M> {
     /// A free block for `need` bytes at `align`, and its lead gap, by the configured policy.
     #[inline(always)]
     pub(super) fn find(&mut self, need: usize, align: usize) -> Option<(Block, usize)> {

@@ -19,6 +19,7 @@ use std::fmt::{self, Debug, Display};
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 
+use brkalloc::heap::StartMap;
 use brkalloc::{
     AllocError, BlockInfo, Break, Config, FreeError, Heap, Observer, Options, Policy, ReallocError,
     ALIGN, HEADER_SIZE, MIN_DATA,
@@ -86,7 +87,7 @@ pub struct State {
 }
 
 /// The heap's chain, break and start, for before/after comparisons.
-pub fn state<B: Break, C: Config, O: Observer>(heap: &Heap<B, C, O>) -> State {
+pub fn state<B: Break, C: Config, O: Observer, M: StartMap>(heap: &Heap<B, C, O, M>) -> State {
     State {
         blocks: heap.blocks().collect(),
         brk: heap.brk(),
@@ -98,7 +99,7 @@ pub fn state<B: Break, C: Config, O: Observer>(heap: &Heap<B, C, O>) -> State {
 /// chain: each `next` names the following block, the last is null, blocks rise in address and
 /// never overlap, and the heap's break is the end of the last block.
 #[track_caller]
-pub fn assert_sound<B: Break, C: Config, O: Observer>(heap: &Heap<B, C, O>) {
+pub fn assert_sound<B: Break, C: Config, O: Observer, M: StartMap>(heap: &Heap<B, C, O, M>) {
     if let Err(e) = heap.check() {
         panic!(
             "check() failed: {e}\nblocks: {:#x?}",
@@ -412,8 +413,8 @@ pub fn expected_free_errors(blocks: &[BlockInfo], addr: usize) -> Option<Vec<Fre
 
 /// Runs `ops` on `heap`, checking it against the model after every step, then frees what is
 /// left. Panics, naming the step, at the first disagreement.
-pub fn run_model<B: Break, C: Config + Debug + Clone, O: Observer>(
-    heap: &mut Heap<B, C, O>,
+pub fn run_model<B: Break, C: Config + Debug + Clone, O: Observer, M: StartMap>(
+    heap: &mut Heap<B, C, O, M>,
     ops: &[Op],
     checks: Checks,
 ) {
@@ -422,11 +423,11 @@ pub fn run_model<B: Break, C: Config + Debug + Clone, O: Observer>(
 
 /// [`run_model`], calling `between` before each step: a test uses it to act on the backend
 /// behind the heap's back (another allocator growing the memory).
-pub fn run_model_with<B: Break, C: Config + Debug + Clone, O: Observer>(
-    heap: &mut Heap<B, C, O>,
+pub fn run_model_with<B: Break, C: Config + Debug + Clone, O: Observer, M: StartMap>(
+    heap: &mut Heap<B, C, O, M>,
     ops: &[Op],
     checks: Checks,
-    between: &mut dyn FnMut(&Heap<B, C, O>),
+    between: &mut impl FnMut(&Heap<B, C, O, M>),
 ) {
     let mut model = Model {
         live: Vec::new(),
@@ -591,9 +592,9 @@ impl Model {
         });
     }
 
-    fn apply<B: Break, C: Config, O: Observer>(
+    fn apply<B: Break, C: Config, O: Observer, M: StartMap>(
         &mut self,
-        heap: &mut Heap<B, C, O>,
+        heap: &mut Heap<B, C, O, M>,
         op: &Op,
         ctx: &dyn Display,
     ) {
@@ -765,9 +766,9 @@ impl Model {
     }
 
     /// A pointer for a bad free, or `None` when the target does not exist right now.
-    fn bad_pointer<B: Break, C: Config, O: Observer>(
+    fn bad_pointer<B: Break, C: Config, O: Observer, M: StartMap>(
         &self,
-        heap: &Heap<B, C, O>,
+        heap: &Heap<B, C, O, M>,
         target: &BadTarget,
         blocks: &[BlockInfo],
     ) -> Option<*mut u8> {
@@ -803,9 +804,9 @@ impl Model {
     }
 
     /// Checks a block the heap just handed out: a used block of the chain, big enough.
-    fn expect_new_block<B: Break, C: Config, O: Observer>(
+    fn expect_new_block<B: Break, C: Config, O: Observer, M: StartMap>(
         &self,
-        heap: &Heap<B, C, O>,
+        heap: &Heap<B, C, O, M>,
         p: NonNull<u8>,
         size: usize,
         ctx: &dyn Display,
@@ -824,9 +825,9 @@ impl Model {
 
     /// Checks a refused allocation: out of memory, or too large for a size no break can move by
     /// (beyond `isize::MAX`, as `calloc(usize::MAX / 2 + 1, 1)` asks); heap unchanged.
-    fn expect_out_of_memory<B: Break, C: Config, O: Observer>(
+    fn expect_out_of_memory<B: Break, C: Config, O: Observer, M: StartMap>(
         &self,
-        heap: &Heap<B, C, O>,
+        heap: &Heap<B, C, O, M>,
         e: AllocError,
         size: usize,
         before: &State,
@@ -880,9 +881,9 @@ impl Model {
     }
 
     /// The checks after every step; `thorough` adds the heap's views and every live byte.
-    fn verify<B: Break, C: Config, O: Observer>(
+    fn verify<B: Break, C: Config, O: Observer, M: StartMap>(
         &self,
-        heap: &Heap<B, C, O>,
+        heap: &Heap<B, C, O, M>,
         ctx: &dyn Display,
         thorough: bool,
     ) {
@@ -961,8 +962,8 @@ impl Model {
 /// The heap's views agree with the chain: `stats()` adds up what `blocks()` shows, and, for the
 /// segregated policy, `listed()` holds exactly the free blocks but the last, each in a class
 /// whose smallest size it reaches.
-fn verify_views<B: Break, C: Config, O: Observer>(
-    heap: &Heap<B, C, O>,
+fn verify_views<B: Break, C: Config, O: Observer, M: StartMap>(
+    heap: &Heap<B, C, O, M>,
     blocks: &[BlockInfo],
     ctx: &dyn Display,
 ) {
@@ -1032,7 +1033,9 @@ fn verify_views<B: Break, C: Config, O: Observer>(
 
 /// Runs of adjacent blocks, `(start, end)`, in chain order: the heap's segments as its blocks
 /// show them.
-pub fn segments<B: Break, C: Config, O: Observer>(heap: &Heap<B, C, O>) -> Vec<(usize, usize)> {
+pub fn segments<B: Break, C: Config, O: Observer, M: StartMap>(
+    heap: &Heap<B, C, O, M>,
+) -> Vec<(usize, usize)> {
     let mut runs: Vec<(usize, usize)> = Vec::new();
     for b in heap.blocks() {
         match runs.last_mut() {
@@ -1041,6 +1044,59 @@ pub fn segments<B: Break, C: Config, O: Observer>(heap: &Heap<B, C, O>) -> Vec<(
         }
     }
     runs
+}
+
+/// Words enough for a [`StartBits`](brkalloc::heap::StartBits) map over `len` bytes of heap.
+pub fn map_words(len: usize) -> Vec<usize> {
+    vec![0; len / ALIGN / usize::BITS as usize + 1]
+}
+
+/// A start map that forgets every other header it is told of: the heap must give the same
+/// results with it as with a map that forgets nothing, or with none.
+pub struct Forgetful<M> {
+    /// The map the kept headers go to.
+    pub map: M,
+    told: usize,
+}
+
+impl<M> Forgetful<M> {
+    /// Forgets every other insert, starting with the first.
+    pub fn new(map: M) -> Self {
+        Forgetful { map, told: 0 }
+    }
+}
+
+// SAFETY: every call but every other `insert` goes to `map`, which keeps the contract: an
+// address it contains was inserted into it, and so into `self`, and not removed since.
+unsafe impl<M: StartMap> StartMap for Forgetful<M> {
+    const KEEPS: bool = true;
+
+    fn insert(&mut self, header: usize) {
+        self.told += 1;
+        if self.told % 2 == 0 {
+            self.map.insert(header);
+        }
+    }
+
+    fn remove(&mut self, header: usize) {
+        self.map.remove(header);
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+    }
+
+    fn contains(&self, header: usize) -> bool {
+        self.map.contains(header)
+    }
+
+    fn recorded(&self) -> usize {
+        self.map.recorded()
+    }
+
+    fn below(&self, header: usize) -> Option<usize> {
+        self.map.below(header)
+    }
 }
 
 /// An observer that keeps every event, for tests.

@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use super::error::{TraceError, TraceErrorKind};
 use super::ops::{Op, Trace};
-use brkalloc::{AllocError, Break, Config, FreeError, Heap, Observer, ReallocError};
+use brkalloc::{AllocError, Break, Config, FreeError, Heap, Observer, ReallocError, StartMap};
 
 /// How to replay.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -184,9 +184,9 @@ impl std::error::Error for ReplayError {}
 
 /// Replays `trace` into `heap` with the default [`ReplayOptions`] (no pattern, no samples).
 /// See [`replay_with`].
-pub fn replay<B: Break, C: Config, O: Observer>(
+pub fn replay<B: Break, C: Config, O: Observer, M: StartMap>(
     trace: &Trace,
-    heap: &mut Heap<B, C, O>,
+    heap: &mut Heap<B, C, O, M>,
 ) -> Result<ReplayStats, ReplayError> {
     replay_with(trace, heap, ReplayOptions::default())
 }
@@ -211,9 +211,9 @@ pub fn replay<B: Break, C: Config, O: Observer>(
 /// assert_eq!(stats.peak_live, 150);
 /// assert!(stats.utilisation > 0.5 && stats.utilisation <= 1.0);
 /// ```
-pub fn replay_with<B: Break, C: Config, O: Observer>(
+pub fn replay_with<B: Break, C: Config, O: Observer, M: StartMap>(
     trace: &Trace,
-    heap: &mut Heap<B, C, O>,
+    heap: &mut Heap<B, C, O, M>,
     options: ReplayOptions,
 ) -> Result<ReplayStats, ReplayError> {
     let mut replayer = Replayer::new(trace, heap, options);
@@ -241,22 +241,25 @@ pub trait HeapHandle: sealed::Sealed {
     type Config: Config;
     /// The heap's observer.
     type Observer: Observer;
+    /// The heap's start map.
+    type Map: StartMap;
     /// The heap.
-    fn heap(&self) -> &Heap<Self::Break, Self::Config, Self::Observer>;
+    fn heap(&self) -> &Heap<Self::Break, Self::Config, Self::Observer, Self::Map>;
     /// The heap, to change.
-    fn heap_mut(&mut self) -> &mut Heap<Self::Break, Self::Config, Self::Observer>;
+    fn heap_mut(&mut self) -> &mut Heap<Self::Break, Self::Config, Self::Observer, Self::Map>;
 }
 
-impl<B: Break, C: Config, O: Observer> sealed::Sealed for Heap<B, C, O> {}
+impl<B: Break, C: Config, O: Observer, M: StartMap> sealed::Sealed for Heap<B, C, O, M> {}
 
-impl<B: Break, C: Config, O: Observer> HeapHandle for Heap<B, C, O> {
+impl<B: Break, C: Config, O: Observer, M: StartMap> HeapHandle for Heap<B, C, O, M> {
     type Break = B;
     type Config = C;
     type Observer = O;
-    fn heap(&self) -> &Heap<B, C, O> {
+    type Map = M;
+    fn heap(&self) -> &Heap<B, C, O, M> {
         self
     }
-    fn heap_mut(&mut self) -> &mut Heap<B, C, O> {
+    fn heap_mut(&mut self) -> &mut Heap<B, C, O, M> {
         self
     }
 }
@@ -268,10 +271,11 @@ impl<H: HeapHandle> HeapHandle for &mut H {
     type Break = H::Break;
     type Config = H::Config;
     type Observer = H::Observer;
-    fn heap(&self) -> &Heap<H::Break, H::Config, H::Observer> {
+    type Map = H::Map;
+    fn heap(&self) -> &Heap<H::Break, H::Config, H::Observer, H::Map> {
         (**self).heap()
     }
-    fn heap_mut(&mut self) -> &mut Heap<H::Break, H::Config, H::Observer> {
+    fn heap_mut(&mut self) -> &mut Heap<H::Break, H::Config, H::Observer, H::Map> {
         (**self).heap_mut()
     }
 }
@@ -408,7 +412,7 @@ impl<H: HeapHandle, T: Borrow<Trace>> Replayer<H, T> {
     }
 
     /// The heap, to look at.
-    pub fn heap(&self) -> &Heap<H::Break, H::Config, H::Observer> {
+    pub fn heap(&self) -> &Heap<H::Break, H::Config, H::Observer, H::Map> {
         self.heap.heap()
     }
 
@@ -557,7 +561,7 @@ impl<H: HeapHandle, T: Borrow<Trace>> Replayer<H, T> {
 }
 
 /// Bytes between the heap start and the break: two O(1) reads, cheap enough for every step.
-fn extent<B: Break, C: Config, O: Observer>(heap: &Heap<B, C, O>) -> usize {
+fn extent<B: Break, C: Config, O: Observer, M: StartMap>(heap: &Heap<B, C, O, M>) -> usize {
     heap.brk().saturating_sub(heap.heap_start())
 }
 

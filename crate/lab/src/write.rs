@@ -180,7 +180,7 @@ mod tests {
         let header = write(&mut heap, b - 4, b"x").unwrap_err();
         assert!(header.contains("inside the header"), "{header}");
 
-        heap.free(b as *mut u8).unwrap();
+        heap.free(core::ptr::without_provenance_mut(b)).unwrap();
         let dangling = write(&mut heap, b, b"x").unwrap_err();
         assert!(dangling.contains("use after free"), "{dangling}");
         let outside = write(&mut heap, 16, b"x").unwrap_err();

@@ -95,13 +95,15 @@ proptest! {
                 }
                 Op::Free(i) if !live.is_empty() => {
                     let p = live.swap_remove(i % live.len());
-                    real.free(p as *mut u8).unwrap();
+                    real.free(std::ptr::without_provenance_mut(p)).unwrap();
                     prop_assert_eq!(loose.free(p + delta), Ok(()));
                 }
                 Op::Realloc(i, n) if !live.is_empty() => {
                     let i = i % live.len();
                     let p = live[i];
-                    let r = real.realloc(p as *mut u8, n).map(|q| q.as_ptr() as usize);
+                    let r = real
+                        .realloc(std::ptr::without_provenance_mut(p), n)
+                        .map(|q| q.as_ptr().addr());
                     let l = loose.realloc(p + delta, n);
                     match (r, l) {
                         (Ok(r), Ok(l)) => { prop_assert_eq!(l, r + delta); live[i] = r; }

@@ -78,10 +78,11 @@ stage_miri() {
     # either: rustc's strict-provenance lint, on every target of the crate, native and wasm32.
     echo "--- no integer-to-pointer casts (fuzzy_provenance_casts, nightly)"
     local lint="-Zcrate-attr=feature(strict_provenance_lints) -Dfuzzy_provenance_casts"
+    # (A stage runs without `set -e`: each command that must pass says so.)
     RUSTFLAGS="$lint" cargo +nightly check -q -p brkalloc -p brkalloc-lab --all-targets \
-        --target-dir target/provenance
+        --target-dir target/provenance || return 1
     RUSTFLAGS="$lint" cargo +nightly check -q -p brkalloc -p brkalloc-lab --lib \
-        --target wasm32-unknown-unknown --target-dir target/provenance
+        --target wasm32-unknown-unknown --target-dir target/provenance || return 1
 
     # Miri runs one test binary at a time on one core. The model's binary takes about as long
     # as all the others, so with two cores it runs in a lane of its own beside them.
@@ -89,7 +90,7 @@ stage_miri() {
     echo "--- MIRIFLAGS=$MIRIFLAGS PROPTEST_CASES=$cases (time limit $MIRI_TIME_LIMIT)"
     echo "--- building the test binaries once"
     MIRIFLAGS="$MIRIFLAGS" cargo +nightly miri test -q -p brkalloc --no-run \
-        "${MIRI_TARGETS[@]}" "${MIRI_MODEL_TARGETS[@]}" "${MIRI_GLOBAL_TARGETS[@]}"
+        "${MIRI_TARGETS[@]}" "${MIRI_MODEL_TARGETS[@]}" "${MIRI_GLOBAL_TARGETS[@]}" || return 1
     local logs
     logs="$(mktemp -d)"
     # Lane 1: the core's targets, then the global allocator's program under Tree Borrows.
